@@ -1,0 +1,1 @@
+# assistants: extra libraries (assistants_LIBS, assistants_PKGS); nothing beyond liboc is needed yet.

@@ -1,0 +1,368 @@
+/*
+ * The consumer of the call-job work queue (jobs.call on stream JOBS,
+ * durable consumer "dialer", shared by every copy).
+ *
+ * A job is taken in this order, so that a job delivered twice (the copy
+ * that had it died before acking, or its ack was lost) is never dialled
+ * twice:
+ *   1. checks that cost nothing: a job that cannot be dialled is reported
+ *      as failed (or expired) and acked;
+ *   2. the claim: the leg is inserted in call_legs, unique per job. A job
+ *      whose leg exists was taken before: it is acked without dialling
+ *      (and, if the copy that took it died before the answer, reported as
+ *      failed so the scheduler retries it);
+ *   3. media.allocate; when no media copy can take the call, the claim is
+ *      forgotten (nothing was dialled) and the job is nak'ed to come back;
+ *   4. the INVITE, through the SIP thread; the job is acked once it left.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dialer.h"
+#include "leg.h"
+#include "oc/crypto.h"
+#include "oc/log.h"
+#include "oc/metrics.h"
+#include "oc/service.h"
+#include "proto/scheduler.pb-c.h"
+#include "reporter.h"
+#include "sdp.h"
+#include "sip.h"
+#include "store.h"
+#include "trunk.h"
+
+/* The ack window: far longer than taking a job (claim, allocate, INVITE). */
+#define JOBS_ACK_WAIT_S 30
+/* What a media allocation lives for if the call is never answered. */
+#define JOBS_ALLOCATION_SLACK_S 30
+
+static const char *const jobs_subjects[] = {"jobs.call"};
+static const char *const calls_subjects[] = {"calls.progress", "calls.ended", "calls.status"};
+
+static int64_t unix_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool uuid_like(const char *s)
+{
+    if (!s || strlen(s) != 36)
+        return false;
+    for (int i = 0; i < 36; i++) {
+        char c = s[i];
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+                                (c >= 'A' && c <= 'F')))
+            return false;
+    }
+    return true;
+}
+
+/* Reports an attempt that was never dialled: calls.progress FAILED (unless
+ * it expired) and calls.ended. */
+static void report_undialled(struct dialer *d, struct leg *leg, Ocpb__HangupCause cause,
+                             const char *error)
+{
+    struct leg_event *ev = leg_event_new(LEG_UNANSWERED, leg);
+    if (!ev)
+        return;
+    ev->at_unix_ms = unix_ms();
+    /* An expired job was never an attempt: calls.ended only, no progress. */
+    ev->outcome = cause == OCPB__HANGUP_CAUSE__HANGUP_CAUSE_EXPIRED
+                      ? OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_UNSPECIFIED
+                      : OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_FAILED;
+    ev->cause = cause;
+    snprintf(ev->error, sizeof(ev->error), "%s", error);
+    oc_warn("call %s: attempt %s not dialled: %s", leg->call_id, leg->dispatch_id, error);
+    /* Through the reporter, so it is ordered with everything else. The leg
+     * is not in the live set; removing it there does nothing. */
+    reporter_post(d->reporter, ev);
+}
+
+/* The SIP password of the caller number, if it has one. */
+static enum oc_status load_credentials(struct dialer *d, struct leg *leg)
+{
+    const char *user = NULL;
+    uint8_t *sealed = NULL;
+    size_t sealed_len = 0;
+    enum oc_status st = store_number_credentials(d->svc->db, leg->tenant_id, leg->number_id,
+                                                 leg->arena, &user, &sealed, &sealed_len);
+    if (st == OC_ERR_NOT_FOUND)
+        return OC_OK; /* a line given in the job only: no credentials */
+    if (st != OC_OK || !user)
+        return st;
+    const char *pass = NULL;
+    st = dialer_open_secret(d, leg->arena, leg->tenant_id, leg->number_id, sealed, sealed_len,
+                            &pass);
+    if (st != OC_OK) {
+        oc_error("call %s: the number's SIP password cannot be opened (SECRETS_KEY changed?)",
+                 leg->call_id);
+        return st;
+    }
+    leg->auth_user = user;
+    leg->auth_password = pass;
+    return OC_OK;
+}
+
+static enum oc_status allocate(struct dialer *d, struct leg *leg, const Ocpb__CallJob *job)
+{
+    Ocpb__AllocateMediaRequest req = OCPB__ALLOCATE_MEDIA_REQUEST__INIT;
+    Ocpb__Codec codecs[] = {OCPB__CODEC__CODEC_PCMU, OCPB__CODEC__CODEC_PCMA};
+    struct oc_call call = {.tenant_id = leg->tenant_id, .request_id = leg->request_id,
+                           .idempotency_key = leg->dispatch_id,
+                           .timeout_ms = (int)d->cfg.allocate_timeout_ms};
+    Ocpb__AllocateMediaReply *reply = NULL;
+    ProtobufCAllocator alloc = oc_arena_pb_allocator(leg->arena);
+    char err[256];
+
+    req.call_id = job->call_id;
+    req.dispatch_id = job->dispatch_id;
+    req.transport = OCPB__MEDIA_TRANSPORT__MEDIA_TRANSPORT_RTP;
+    req.codecs = codecs;
+    req.n_codecs = 2;
+    req.assistant = job->assistant;
+    req.lead = job->lead;
+    req.phone_e164 = job->phone_e164;
+    req.previous_summary = job->previous && job->previous->summary ? job->previous->summary : "";
+    req.reason = job->reason;
+    req.campaign_id = job->campaign_id;
+    req.hangup_subject = d->hangup_subject;
+    req.expires_unix_ms = unix_ms() + 1000LL * (leg->ring_timeout_s + JOBS_ALLOCATION_SLACK_S);
+    req.country = job->lead && job->lead->region ? job->lead->region : "";
+
+    enum oc_status st = oc_bus_call(d->svc->bus, "media.allocate", &call, &req.base,
+                                    &ocpb__allocate_media_reply__descriptor, &alloc,
+                                    (ProtobufCMessage **)&reply, err, sizeof(err));
+    if (st != OC_OK) {
+        oc_warn("call %s: media.allocate: %s", leg->call_id, err);
+        return st;
+    }
+    if (!reply->media_instance_id || !*reply->media_instance_id || !reply->rtp_address ||
+        !*reply->rtp_address || reply->rtp_port == 0 || reply->rtp_port > 65535) {
+        oc_error("call %s: media.allocate answered without an RTP address", leg->call_id);
+        return OC_ERR_INTERNAL;
+    }
+
+    enum sdp_codec offer[2];
+    size_t n_offer = 0;
+    for (size_t i = 0; i < reply->n_codecs && n_offer < 2; i++) {
+        if (reply->codecs[i] == OCPB__CODEC__CODEC_PCMU)
+            offer[n_offer++] = SDP_PCMU;
+        else if (reply->codecs[i] == OCPB__CODEC__CODEC_PCMA)
+            offer[n_offer++] = SDP_PCMA;
+    }
+    if (n_offer == 0) {
+        offer[n_offer++] = SDP_PCMU;
+        offer[n_offer++] = SDP_PCMA;
+    }
+    uint64_t session_id = 0;
+    oc_random_bytes(&session_id, sizeof(session_id));
+    session_id &= 0x7FFFFFFFFFFFFFFFULL;
+    char sdp[1024];
+    sdp_offer(sdp, sizeof(sdp), reply->rtp_address, reply->rtp_port, offer, n_offer, session_id);
+
+    leg->media_instance = leg_strdup(leg, reply->media_instance_id);
+    leg->media_start_subject = oc_arena_printf(leg->arena, "media.%s.start",
+                                               reply->media_instance_id);
+    leg->media_stop_subject = oc_arena_printf(leg->arena, "media.%s.stop",
+                                              reply->media_instance_id);
+    leg->sdp_offer = leg_strdup(leg, sdp);
+    char *addr = oc_arena_printf(leg->arena, "%s:%u", reply->rtp_address, reply->rtp_port);
+    if (!leg->media_instance || !leg->media_start_subject || !leg->media_stop_subject ||
+        !leg->sdp_offer || !addr)
+        return OC_ERR_NOMEM;
+    if (store_leg_media(d->svc->db, leg->tenant_id, leg->dispatch_id, leg->media_instance,
+                        addr) != OC_OK)
+        oc_warn("call %s: the leg's media copy was not recorded", leg->call_id);
+    return OC_OK;
+}
+
+/* A leg for this job exists: the job was taken before. */
+static enum oc_status already_taken(struct dialer *d, struct leg *leg, const char *status)
+{
+    oc_metric_add(d->jobs_duplicate, 1);
+    if (leg_set_has_dispatch(&d->live, leg->dispatch_id)) {
+        oc_info("call %s: attempt %s is already being placed here; not dialled again",
+                leg->call_id, leg->dispatch_id);
+        return OC_OK;
+    }
+    if (strcmp(status, "dialing") == 0 || strcmp(status, "ringing") == 0) {
+        /* The copy that took it stopped before the answer; the INVITE it may
+         * have sent has died with it. Report the attempt failed (its message
+         * id makes this harmless if it was reported already). */
+        if (store_leg_end(d->svc->db, leg->tenant_id, leg->dispatch_id, "failed", 0, "system",
+                          "HANGUP_CAUSE_FAILED") != OC_OK)
+            oc_warn("call %s: the orphaned leg's end was not recorded", leg->call_id);
+        report_undialled(d, leg, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_FAILED,
+                         "the dialer copy that placed this attempt stopped before the answer");
+        return OC_OK;
+    }
+    /* Answered (media reports it) or over: nothing to do. */
+    oc_info("call %s: attempt %s was taken before (%s); not dialled again", leg->call_id,
+            leg->dispatch_id, status);
+    return OC_OK;
+}
+
+static enum oc_status take(struct dialer *d, const Ocpb__CallJob *job)
+{
+    struct leg *leg = NULL;
+    struct trunk trunk;
+    const char *why = NULL;
+    char status[32] = "";
+    enum oc_status st = leg_new(&leg, job, (int)d->cfg.ring_timeout_s);
+    if (st != OC_OK)
+        return st;
+
+    /* 1. What can be decided without anybody. */
+    if (job->not_after_unix_ms > 0 && unix_ms() > job->not_after_unix_ms) {
+        report_undialled(d, leg, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_EXPIRED,
+                         "the job arrived after its not_after time");
+        goto out;
+    }
+    if (!job->caller || job->caller->kind != OCPB__NUMBER_KIND__NUMBER_KIND_SIP) {
+        report_undialled(d, leg, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_FAILED,
+                         "only SIP caller lines can be dialled for now");
+        goto out;
+    }
+    if (!uuid_like(job->call_id) || !uuid_like(leg->number_id) ||
+        !e164_valid(job->phone_e164) || !e164_valid(leg->from_e164)) {
+        report_undialled(d, leg, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_FAILED,
+                         "the job lacks a call id, a caller number id, or E.164 numbers");
+        goto out;
+    }
+    if (trunk_parse(job->caller->trunk, &trunk, &why) != OC_OK) {
+        report_undialled(d, leg, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_FAILED, why);
+        goto out;
+    }
+    char target[512];
+    if (trunk_target(&trunk, job->phone_e164, target, sizeof(target)) != OC_OK) {
+        report_undialled(d, leg, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_FAILED,
+                         "the number and trunk make no SIP address");
+        goto out;
+    }
+    leg->target_uri = leg_strdup(leg, target);
+    leg->from_uri = oc_arena_printf(leg->arena, "sip:%s@%s", leg->from_e164, d->cfg.sip_addr);
+    if (!leg->target_uri || !leg->from_uri) {
+        st = OC_ERR_NOMEM;
+        goto out;
+    }
+    if (leg_set_count(&d->live) >= (size_t)d->cfg.max_calls) {
+        oc_info("call %s: this copy carries %ld calls; the job waits", leg->call_id,
+                d->cfg.max_calls);
+        st = OC_ERR_UNAVAILABLE;
+        goto out;
+    }
+
+    /* 2. The claim. */
+    const struct store_leg row = {.tenant_id = leg->tenant_id, .call_id = leg->call_id,
+                                  .job_id = leg->dispatch_id, .number_id = leg->number_id,
+                                  .from_e164 = leg->from_e164, .to_e164 = leg->to_e164};
+    st = store_leg_claim(d->svc->db, &row, status, sizeof(status));
+    if (st == OC_ERR_CONFLICT) {
+        st = already_taken(d, leg, status);
+        goto out;
+    }
+    if (st != OC_OK)
+        goto out;
+
+    /* 3. Credentials and a media copy. */
+    st = load_credentials(d, leg);
+    if (st == OC_OK)
+        st = allocate(d, leg, job);
+    if (st != OC_OK) {
+        if (store_leg_forget(d->svc->db, leg->tenant_id, leg->dispatch_id) != OC_OK)
+            oc_warn("call %s: the claim could not be forgotten; a redelivery will report it"
+                    " failed",
+                    leg->call_id);
+        st = OC_ERR_UNAVAILABLE;
+        goto out;
+    }
+
+    /* 4. The INVITE. From here on the attempt counts as dialled. */
+    st = leg_set_add(&d->live, leg);
+    if (st != OC_OK)
+        goto out;
+    oc_metric_set(d->calls_live, (int64_t)leg_set_count(&d->live));
+    oc_metric_add(d->jobs_taken, 1);
+    st = sip_ua_dial(d->sip, leg);
+    if (st == OC_ERR_TIMEOUT) {
+        oc_warn("call %s: the SIP thread is slow; the job is acked anyway", leg->call_id);
+        st = OC_OK;
+    } else if (st != OC_OK) {
+        leg_set_remove(&d->live, leg);
+        store_leg_end(d->svc->db, leg->tenant_id, leg->dispatch_id, "failed", 0, "system",
+                      "HANGUP_CAUSE_FAILED");
+        report_undialled(d, leg, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_FAILED,
+                         "the SIP stack could not send the INVITE");
+        st = OC_OK;
+    }
+out:
+    leg_unref(leg);
+    return st;
+}
+
+static enum oc_status on_job(void *user, const char *subject, const uint8_t *data, size_t len,
+                             uint64_t delivered)
+{
+    (void)subject;
+    struct dialer *d = user;
+    Ocpb__CallJob *job = ocpb__call_job__unpack(NULL, len, data);
+    if (!job) {
+        oc_error("jobs.call: a message that is not a CallJob (%zu bytes); dropped", len);
+        return OC_OK;
+    }
+    enum oc_status st = OC_OK;
+    oc_log_set_request_id(job->meta && job->meta->request_id && *job->meta->request_id
+                              ? job->meta->request_id
+                              : NULL);
+    if (!job->meta || !uuid_like(job->meta->tenant_id) || !job->call_id || !*job->call_id ||
+        !job->dispatch_id || !*job->dispatch_id) {
+        /* Nobody could be told about it: no tenant or no attempt id. */
+        oc_error("jobs.call: a job without tenant, call id or dispatch id; dropped");
+        goto out;
+    }
+    if (delivered > 1)
+        oc_info("call %s: attempt %s delivered %llu times", job->call_id, job->dispatch_id,
+                (unsigned long long)delivered);
+    st = take(d, job);
+out:
+    oc_log_set_request_id(NULL);
+    ocpb__call_job__free_unpacked(job, NULL);
+    return st;
+}
+
+enum oc_status jobs_start(struct dialer *d)
+{
+    const struct oc_stream_config jobs = {
+        .name = "JOBS", .subjects = jobs_subjects, .n_subjects = 1, .work_queue = true,
+        .max_age_s = 7 * 24 * 3600, .duplicate_window_s = 600};
+    const struct oc_stream_config calls = {
+        .name = "CALLS", .subjects = calls_subjects, .n_subjects = 3,
+        .max_age_s = 14 * 24 * 3600, .duplicate_window_s = 600};
+    enum oc_status st = oc_js_ensure_stream(d->svc->bus, &jobs);
+    if (st == OC_OK)
+        st = oc_js_ensure_stream(d->svc->bus, &calls);
+    if (st != OC_OK)
+        return st;
+    const struct oc_consumer_config cc = {
+        .stream = "JOBS",
+        .durable = "dialer",
+        .filter_subject = "jobs.call",
+        .ack_wait_s = JOBS_ACK_WAIT_S,
+        /* One at a time: a copy that holds a batch would sit on jobs its
+         * siblings could dial now. */
+        .batch = 1,
+        .nak_delay_ms = (int)d->cfg.retry_delay_ms,
+    };
+    return oc_consumer_start(&d->jobs, d->svc->bus, &cc, on_job, d);
+}
+
+void jobs_stop(struct dialer *d)
+{
+    oc_consumer_stop(d->jobs);
+    d->jobs = NULL;
+}

@@ -1,0 +1,117 @@
+/*
+ * Publishing status events after commit (see outbox.h). Each event goes
+ * twice: durably to calls.status for lead-ingest, and to the core subject
+ * the gateway streams to the tenant's dashboard. Only the durable publish
+ * decides whether the event counts as published.
+ */
+#include "outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jspub.h"
+#include "oc/log.h"
+#include "store.h"
+
+#define SWEEP_AFTER_S 5
+#define SWEEP_BATCH 500
+
+/* Core events: fire and forget; the dashboard may miss one while NATS is down. */
+static void publish_core(struct scheduler *st, const char *tenant, const char *what,
+                         const uint8_t *data, size_t len)
+{
+    char subject[128];
+    snprintf(subject, sizeof(subject), "evt.%s.%s", tenant, what);
+    natsStatus s = natsConnection_Publish(oc_bus_nats(st->bus), subject, data, (int)len);
+    if (s != NATS_OK)
+        oc_bus_status(s, subject);
+}
+
+/* Publishes events ev[0..n) and takes those JetStream stored out of the outbox. */
+static void publish_events(struct scheduler *st, struct jspub *pub, struct call_event *ev,
+                           size_t n, struct oc_db_conn *tx)
+{
+    if (n == 0)
+        return;
+    bool *stored = calloc(n, sizeof(*stored));
+    struct call_event *done = calloc(n, sizeof(*done));
+    if (!stored || !done) {
+        free(stored);
+        free(done);
+        return;
+    }
+    if (jspub_begin(pub, n) != OC_OK)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        char id[96];
+        snprintf(id, sizeof(id), "status:%s:%d", ev[i].call_id, ev[i].seq);
+        jspub_add(pub, SCHED_SUBJECT_STATUS, ev[i].payload, ev[i].len, id);
+        publish_core(st, ev[i].tenant_id, "call.status_changed", ev[i].payload, ev[i].len);
+    }
+    jspub_wait(pub, 5000, stored);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (stored[i])
+            done[m++] = ev[i];
+    if (m == 0)
+        goto out;
+    struct oc_db_conn *c = tx;
+    enum oc_status s = tx ? OC_OK : store_begin(st->db, NULL, &c);
+    if (s == OC_OK)
+        s = store_events_published(c, done, m);
+    if (!tx) {
+        if (s == OC_OK)
+            s = store_commit(st->db, c);
+        else
+            store_abort(st->db, c);
+    }
+    if (s != OC_OK)
+        oc_warn("outbox: %zu events published but still in the outbox; the sweep publishes"
+                " them again",
+                m);
+out:
+    free(stored);
+    free(done);
+}
+
+void outbox_publish_with(struct scheduler *st, struct jspub *pub, struct outbox *ob)
+{
+    for (size_t i = 0; i < ob->n_campaign; i++)
+        publish_core(st, ob->campaign[i].tenant_id, "campaign.state_changed",
+                     ob->campaign[i].payload, ob->campaign[i].len);
+    publish_events(st, pub, ob->events, ob->n, NULL);
+}
+
+void outbox_publish(struct scheduler *st, struct outbox *ob)
+{
+    if (ob->n == 0 && ob->n_campaign == 0)
+        return;
+    pthread_mutex_lock(&st->pub_mu);
+    outbox_publish_with(st, st->pub, ob);
+    pthread_mutex_unlock(&st->pub_mu);
+}
+
+void outbox_sweep(struct scheduler *st, struct jspub *pub)
+{
+    struct oc_arena *arena = NULL;
+    struct oc_db_conn *c = NULL;
+    struct call_event *ev = NULL;
+    size_t n = 0;
+    if (oc_arena_new(&arena, 64 * 1024) != OC_OK)
+        return;
+    enum oc_status s = store_begin(st->db, NULL, &c);
+    if (s == OC_OK)
+        s = store_events_pending(c, SWEEP_AFTER_S, SWEEP_BATCH, arena, &ev, &n);
+    if (s == OC_OK && n > 0) {
+        oc_info("outbox: publishing %zu status events left behind", n);
+        publish_events(st, pub, ev, n, c);
+    }
+    if (c) {
+        if (s == OC_OK)
+            store_commit(st->db, c);
+        else
+            store_abort(st->db, c);
+    }
+    oc_arena_free(arena);
+}

@@ -1,0 +1,63 @@
+/*
+ * Shared helpers for the integration tests. scripts/run-tests.sh starts a
+ * throwaway stack (nats-server, Postgres, every service) on free ports and
+ * exports where it lives; these helpers read that, speak HTTP to the gateway
+ * and NATS to the services, and drive the stack script to stop, kill or
+ * restart parts of it. Tests talk to services only over NATS and HTTP.
+ *
+ * Environment set by the runner:
+ *   OC_GATEWAY_URL  http://127.0.0.1:<port>
+ *   NATS_URL        nats://127.0.0.1:<port>
+ *   OC_PG_ADMIN     libpq conninfo of the superuser (for isolation checks only)
+ *   OC_PG_URL_BASE  postgresql://%s@127.0.0.1:<port>/outcall (%s: a role)
+ *   OC_STACK        path of scripts/stack.sh, with STACK_DIR exported
+ *   OC_SERVICES     the service names, space-separated
+ */
+#ifndef TESTS_HARNESS_H
+#define TESTS_HARNESS_H
+
+#include <stdbool.h>
+#include <jansson.h>
+
+#include "oc/bus.h"
+
+/** Returns the variable or aborts the test with a message naming it. */
+const char *th_env(const char *name);
+
+struct th_resp {
+    long status;
+    char *body;         /* NUL-terminated, freed by th_resp_clear */
+    json_t *json;       /* parsed body or NULL */
+    char *content_type;
+};
+
+/**
+ * Sends a request to the gateway: path such as "/v1/auth/login", token
+ * (NULL: no Authorization header), body (NULL: none) sent as
+ * application/json unless content_type says otherwise.
+ */
+void th_http(struct th_resp *out, const char *method, const char *path, const char *token,
+             const char *body);
+void th_http_ct(struct th_resp *out, const char *method, const char *path, const char *token,
+                const char *content_type, const char *body, size_t body_len);
+void th_resp_clear(struct th_resp *r);
+
+/** "error.code" of an error body, or "" */
+const char *th_error_code(const struct th_resp *r);
+
+/** Signs up a fresh tenant with a unique e-mail; writes its token (caller frees). */
+void th_signup(char **token, char **tenant_id, char **email, const char *password);
+
+/** Runs `scripts/stack.sh <args>` and returns its exit code. */
+int th_stack(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** Connects a bus to the test stack's NATS. Caller frees with oc_bus_free. */
+struct oc_bus *th_bus(void);
+
+/** Polls cond every 50 ms up to timeout_ms; true when it held. */
+bool th_wait_until(bool (*cond)(void *), void *arg, int timeout_ms);
+
+/** Milliseconds on a monotonic clock. */
+long long th_now_ms(void);
+
+#endif

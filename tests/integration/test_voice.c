@@ -1,0 +1,886 @@
+/*
+ * The voice path against the running stack: dialer and media over NATS,
+ * with a real SIP peer. The called parties are sipp scenarios
+ * (tests/e2e/sipp/NAME.xml) and the sandbox carrier (tools/sandbox-carrier),
+ * each started by the test on a free loopback port. A test plays the
+ * scheduler: it publishes a CallJob to jobs.call, then watches what the
+ * dialer and media report (evt.<tenant>.call.progress on core NATS, and
+ * calls.ended on JetStream, which carries the transcript).
+ *
+ * Needs sipp (Debian's sip-tester) on PATH and, for the carrier test,
+ * $BUILD/bin/sandbox-carrier (BUILD as scripts/run-tests.sh exports it).
+ */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "oc/crypto.h"
+#include "proto/dialer.pb-c.h"
+#include "proto/media.pb-c.h"
+#include "proto/scheduler.pb-c.h"
+
+#define VOICE_MAX_SEEN 64
+#define GREETING "Hello, this is Ana from Acme. Do you have a minute?"
+
+/* ================================================================ helpers */
+
+static char *voice_uuid(void)
+{
+    char *id = malloc(37);
+    cr_assert_not_null(id);
+    cr_assert_eq(oc_uuid_v4(id), OC_OK);
+    return id;
+}
+
+/* A UDP (or TCP) port on 127.0.0.1 nobody holds now; even when asked. */
+static int free_port(int type, bool even)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        int fd = socket(AF_INET, type, 0);
+        cr_assert_geq(fd, 0);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t len = sizeof(sa);
+        cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+        close(fd);
+        int port = ntohs(sa.sin_port);
+        if (!even || port % 2 == 0)
+            return port;
+    }
+    cr_assert_fail("no free port");
+    return 0;
+}
+
+/* Where the repository's files are: the working directory (run-tests.sh
+ * runs from the root), else relative to this file. */
+static const char *repo_path(const char *rel, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", rel);
+    if (access(out, R_OK) == 0)
+        return out;
+    snprintf(out, cap, "%s/../../%s", ".", rel);
+    return out;
+}
+
+struct child {
+    pid_t pid;
+    char log[256];
+};
+
+/* Starts argv with stdout and stderr to a log file; the test stops it. */
+static void child_start(struct child *c, char *const argv[])
+{
+    snprintf(c->log, sizeof(c->log), "/tmp/oc-voice-%d-%s.log", (int)getpid(),
+             strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0]);
+    c->pid = fork();
+    cr_assert_geq(c->pid, 0);
+    if (c->pid == 0) {
+        int fd = open(c->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int null = open("/dev/null", O_RDONLY);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        if (null >= 0)
+            dup2(null, 0);
+        /* The child starts with default signals, whatever the runner set. */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+}
+
+/* Waits up to ms for the child; returns its exit code, or -1 when it was killed. */
+static int child_stop(struct child *c, int ms)
+{
+    int status = 0;
+    for (int waited = 0; waited < ms; waited += 50) {
+        if (waitpid(c->pid, &status, WNOHANG) == c->pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        usleep(50000);
+    }
+    kill(c->pid, SIGTERM);
+    waitpid(c->pid, &status, 0);
+    return -1;
+}
+
+static bool have_program(const char *name)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", name);
+    return system(cmd) == 0;
+}
+
+/* Starts sipp with a scenario of tests/e2e/sipp on a free port; *port is its SIP port. */
+static void sipp_start(struct child *c, const char *scenario, int *port)
+{
+    char path[512], rel[128], p[16], mp[16];
+    snprintf(rel, sizeof(rel), "tests/e2e/sipp/%s", scenario);
+    repo_path(rel, path, sizeof(path));
+    *port = free_port(SOCK_DGRAM, false);
+    snprintf(p, sizeof(p), "%d", *port);
+    snprintf(mp, sizeof(mp), "%d", free_port(SOCK_DGRAM, true));
+    char *const argv[] = {"sipp", "-sf", path, "-i", "127.0.0.1", "-p", p, "-mp", mp,
+                          "-rtp_echo", "-m", "1", "-nostdin", "-timeout", "60s", NULL};
+    child_start(c, argv);
+    usleep(300000); /* sipp binds at once; give it that moment */
+}
+
+/* ------------------------------------------------------------ what comes back */
+
+struct seen {
+    pthread_mutex_t mu;
+    char tenant[37];
+    Ocpb__CallProgress *progress[VOICE_MAX_SEEN];
+    int n_progress;
+    Ocpb__CallEnded *ended[VOICE_MAX_SEEN];  /* from calls.ended (JetStream) */
+    int n_ended;
+};
+
+static void on_progress(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    (void)nc;
+    (void)sub;
+    struct seen *s = closure;
+    Ocpb__CallProgress *p = ocpb__call_progress__unpack(NULL, (size_t)natsMsg_GetDataLength(msg),
+                                                        (const uint8_t *)natsMsg_GetData(msg));
+    pthread_mutex_lock(&s->mu);
+    if (p && s->n_progress < VOICE_MAX_SEEN)
+        s->progress[s->n_progress++] = p;
+    else if (p)
+        ocpb__call_progress__free_unpacked(p, NULL);
+    pthread_mutex_unlock(&s->mu);
+    natsMsg_Destroy(msg);
+}
+
+static enum oc_status on_ended(void *user, const char *subject, const uint8_t *data, size_t len,
+                               uint64_t delivered)
+{
+    (void)subject;
+    (void)delivered;
+    struct seen *s = user;
+    Ocpb__CallEnded *e = ocpb__call_ended__unpack(NULL, len, data);
+    if (!e)
+        return OC_OK;
+    pthread_mutex_lock(&s->mu);
+    if (e->meta && strcmp(e->meta->tenant_id, s->tenant) == 0 && s->n_ended < VOICE_MAX_SEEN)
+        s->ended[s->n_ended++] = e;
+    else
+        ocpb__call_ended__free_unpacked(e, NULL);
+    pthread_mutex_unlock(&s->mu);
+    return OC_OK;
+}
+
+struct voice {
+    struct oc_bus *bus;
+    natsSubscription *sub;
+    struct oc_consumer *consumer;
+    struct seen seen;
+    char *number_id;
+    struct child peer;
+    bool peer_started;
+};
+
+static void voice_setup(struct voice *v)
+{
+    memset(v, 0, sizeof(*v));
+    v->bus = th_bus();
+    pthread_mutex_init(&v->seen.mu, NULL);
+    char *tenant = voice_uuid();
+    snprintf(v->seen.tenant, sizeof(v->seen.tenant), "%s", tenant);
+    free(tenant);
+
+    char subject[128];
+    snprintf(subject, sizeof(subject), "evt.%s.call.progress", v->seen.tenant);
+    cr_assert_eq(natsConnection_Subscribe(&v->sub, oc_bus_nats(v->bus), subject, on_progress,
+                                          &v->seen),
+                 NATS_OK);
+    natsConnection_Flush(oc_bus_nats(v->bus));
+
+    /* A durable consumer of its own per test: every copy of the tests can
+     * read the whole stream and keep what belongs to its tenant. */
+    char durable[64];
+    snprintf(durable, sizeof(durable), "test-voice-%d-%lld", (int)getpid(), th_now_ms());
+    const struct oc_consumer_config cc = {.stream = "CALLS", .durable = durable,
+                                          .filter_subject = "calls.ended", .batch = 50};
+    enum oc_status st = OC_ERR_UNAVAILABLE;
+    /* The stream exists once dialer or media started; allow them a moment. */
+    for (int i = 0; i < 50 && st != OC_OK; i++) {
+        st = oc_consumer_start(&v->consumer, v->bus, &cc, on_ended, &v->seen);
+        if (st != OC_OK)
+            usleep(100000);
+    }
+    cr_assert_eq(st, OC_OK, "cannot consume calls.ended");
+}
+
+static void voice_teardown(struct voice *v)
+{
+    if (v->peer_started)
+        child_stop(&v->peer, 0);
+    oc_consumer_stop(v->consumer);
+    natsSubscription_Destroy(v->sub);
+    for (int i = 0; i < v->seen.n_progress; i++)
+        ocpb__call_progress__free_unpacked(v->seen.progress[i], NULL);
+    for (int i = 0; i < v->seen.n_ended; i++)
+        ocpb__call_ended__free_unpacked(v->seen.ended[i], NULL);
+    free(v->number_id);
+    oc_bus_free(v->bus);
+}
+
+/* numbers.create for a SIP trunk at 127.0.0.1:port. */
+static char *create_number(struct voice *v, int port)
+{
+    Ocpb__CreateNumberRequest req = OCPB__CREATE_NUMBER_REQUEST__INIT;
+    Ocpb__PhoneNumber n = OCPB__PHONE_NUMBER__INIT;
+    Ocpb__CreateNumberReply *reply = NULL;
+    char trunk[64], err[256];
+    snprintf(trunk, sizeof(trunk), "sip:127.0.0.1:%d", port);
+    n.kind = OCPB__NUMBER_KIND__NUMBER_KIND_SIP;
+    n.caller_id = "+34910000000";
+    n.trunk = trunk;
+    n.label = "test trunk";
+    req.number = &n;
+    struct oc_call call = {.tenant_id = v->seen.tenant};
+    enum oc_status st = oc_bus_call(v->bus, "numbers.create", &call, &req.base,
+                                    &ocpb__create_number_reply__descriptor, NULL,
+                                    (ProtobufCMessage **)&reply, err, sizeof(err));
+    cr_assert_eq(st, OC_OK, "numbers.create: %s", err);
+    char *id = strdup(reply->number->id);
+    ocpb__create_number_reply__free_unpacked(reply, NULL);
+    return id;
+}
+
+struct job_opts {
+    const char *phone;
+    int trunk_port;
+    int ring_timeout_s;
+    const char *msg_id;         /* NULL: the dispatch id */
+    const char *call_id;        /* NULL: a new one */
+    const char *dispatch_id;    /* NULL: <call_id>:1 */
+    const char *closing;
+};
+
+/* Publishes a CallJob as the scheduler would; returns its call id (caller frees). */
+static char *publish_job(struct voice *v, const struct job_opts *o)
+{
+    Ocpb__CallJob job = OCPB__CALL_JOB__INIT;
+    Ocpb__EventMeta meta = OCPB__EVENT_META__INIT;
+    Ocpb__Lead lead = OCPB__LEAD__INIT;
+    Ocpb__AssistantSnapshot snap = OCPB__ASSISTANT_SNAPSHOT__INIT;
+    Ocpb__Assistant as = OCPB__ASSISTANT__INIT;
+    Ocpb__Script script = OCPB__SCRIPT__INIT;
+    Ocpb__ScriptLine line1 = OCPB__SCRIPT_LINE__INIT, line2 = OCPB__SCRIPT_LINE__INIT;
+    Ocpb__ScriptLine *lines[] = {&line1, &line2};
+    Ocpb__CallerLine caller = OCPB__CALLER_LINE__INIT;
+    char trunk[64], dispatch[96];
+    char *call_id = o->call_id ? strdup(o->call_id) : voice_uuid();
+    char *event_id = voice_uuid();
+    char *lead_id = voice_uuid();
+
+    snprintf(trunk, sizeof(trunk), "sip:127.0.0.1:%d", o->trunk_port);
+    snprintf(dispatch, sizeof(dispatch), "%s", o->dispatch_id ? o->dispatch_id : "");
+    if (!o->dispatch_id)
+        snprintf(dispatch, sizeof(dispatch), "%s:1", call_id);
+    meta.event_id = event_id;
+    meta.tenant_id = v->seen.tenant;
+    meta.occurred_unix_ms = th_now_ms();
+    meta.request_id = event_id;
+    lead.id = lead_id;
+    lead.name = "Maria Garcia";
+    lead.first_name = "Maria";
+    lead.phone_e164 = (char *)o->phone;
+    lead.timezone = "Europe/Madrid";
+    lead.region = "ES";
+    line1.text = "We help sales teams call every lead on time.";
+    line2.text = "Would a short demo next week be useful?";
+    script.objective = "book a demo";
+    script.lines = lines;
+    script.n_lines = 2;
+    script.closing_line = (char *)(o->closing ? o->closing : "Thank you, goodbye.");
+    as.id = lead_id;
+    as.name = "test agent";
+    as.language = OCPB__LANGUAGE__LANGUAGE_EN;
+    as.greeting = GREETING;
+    as.script = &script;
+    as.version = 1;
+    snap.assistant = &as;
+    caller.number_id = v->number_id;
+    caller.kind = OCPB__NUMBER_KIND__NUMBER_KIND_SIP;
+    caller.caller_id = "+34910000000";
+    caller.trunk = trunk;
+    job.meta = &meta;
+    job.call_id = call_id;
+    job.dispatch_id = dispatch;
+    job.campaign_id = lead_id;
+    job.kind = OCPB__CALL_KIND__CALL_KIND_FIRST;
+    job.attempt = 1;
+    job.lead = &lead;
+    job.phone_e164 = (char *)o->phone;
+    job.assistant = &snap;
+    job.caller = &caller;
+    job.ring_timeout_s = o->ring_timeout_s;
+
+    enum oc_status st =
+        oc_js_publish(v->bus, "jobs.call", &job.base, o->msg_id ? o->msg_id : dispatch, NULL);
+    cr_assert_eq(st, OC_OK, "jobs.call: %s", oc_status_text(st));
+    free(event_id);
+    free(lead_id);
+    return call_id;
+}
+
+struct wait_arg {
+    struct seen *s;
+    const char *call_id;
+    Ocpb__CallProgressKind kind;
+};
+
+static int count_progress(struct seen *s, const char *call_id, Ocpb__CallProgressKind kind)
+{
+    int n = 0;
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < s->n_progress; i++)
+        if (strcmp(s->progress[i]->call_id, call_id) == 0 && s->progress[i]->kind == kind)
+            n++;
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+static bool progress_seen(void *p)
+{
+    struct wait_arg *a = p;
+    return count_progress(a->s, a->call_id, a->kind) > 0;
+}
+
+static Ocpb__CallEnded *find_ended(struct seen *s, const char *call_id)
+{
+    Ocpb__CallEnded *e = NULL;
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < s->n_ended && !e; i++)
+        if (strcmp(s->ended[i]->call_id, call_id) == 0)
+            e = s->ended[i];
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+static bool ended_seen(void *p)
+{
+    struct wait_arg *a = p;
+    return find_ended(a->s, a->call_id) != NULL;
+}
+
+static void expect_progress(struct voice *v, const char *call_id, Ocpb__CallProgressKind kind,
+                            int timeout_ms)
+{
+    struct wait_arg a = {&v->seen, call_id, kind};
+    cr_assert(th_wait_until(progress_seen, &a, timeout_ms), "no %s progress for call %s",
+              protobuf_c_enum_descriptor_get_value(&ocpb__call_progress_kind__descriptor, kind)
+                  ->name,
+              call_id);
+}
+
+static Ocpb__CallEnded *expect_ended(struct voice *v, const char *call_id, int timeout_ms)
+{
+    struct wait_arg a = {&v->seen, call_id, 0};
+    cr_assert(th_wait_until(ended_seen, &a, timeout_ms), "no calls.ended for call %s", call_id);
+    return find_ended(&v->seen, call_id);
+}
+
+/* The order in which progress kinds of a call arrived, as a string "1,2,3,7". */
+static void progress_order(struct seen *s, const char *call_id, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < s->n_progress; i++)
+        if (strcmp(s->progress[i]->call_id, call_id) == 0)
+            n += (size_t)snprintf(out + n, cap - n, "%s%d", n ? "," : "", s->progress[i]->kind);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* A minimal allocation request for media.allocate. */
+static Ocpb__AllocateMediaReply *allocate(struct oc_bus *bus, const char *tenant,
+                                          const char *call_id, const char *dispatch_id,
+                                          enum oc_status *status)
+{
+    Ocpb__AllocateMediaRequest req = OCPB__ALLOCATE_MEDIA_REQUEST__INIT;
+    Ocpb__AssistantSnapshot snap = OCPB__ASSISTANT_SNAPSHOT__INIT;
+    Ocpb__Assistant as = OCPB__ASSISTANT__INIT;
+    Ocpb__AllocateMediaReply *reply = NULL;
+    char err[256];
+    as.greeting = "Hello.";
+    as.language = OCPB__LANGUAGE__LANGUAGE_EN;
+    snap.assistant = &as;
+    req.call_id = (char *)call_id;
+    req.dispatch_id = (char *)dispatch_id;
+    req.transport = OCPB__MEDIA_TRANSPORT__MEDIA_TRANSPORT_RTP;
+    req.assistant = &snap;
+    req.phone_e164 = "+34910000001";
+    struct oc_call call = {.tenant_id = tenant};
+    *status = oc_bus_call(bus, "media.allocate", &call, &req.base,
+                          &ocpb__allocate_media_reply__descriptor, NULL,
+                          (ProtobufCMessage **)&reply, err, sizeof(err));
+    return *status == OC_OK ? reply : NULL;
+}
+
+/* ================================================================ tests */
+
+Test(voice, media_allocate_answers_with_an_rtp_address)
+{
+    struct oc_bus *bus = th_bus();
+    char *tenant = voice_uuid(), *call_id = voice_uuid();
+    char dispatch[64];
+    snprintf(dispatch, sizeof(dispatch), "%s:1", call_id);
+    enum oc_status st;
+
+    Ocpb__AllocateMediaReply *r = allocate(bus, tenant, call_id, dispatch, &st);
+    cr_assert_eq(st, OC_OK, "media.allocate: %s", oc_status_text(st));
+    cr_assert_str_eq(r->rtp_address, "127.0.0.1");
+    cr_assert_gt(r->rtp_port, 0);
+    cr_assert_eq(r->rtp_port % 2, 0, "RTP takes an even port");
+    cr_assert_gt(strlen(r->media_instance_id), 0);
+    cr_assert_geq(r->n_codecs, 1);
+    cr_assert_eq(r->codecs[0], OCPB__CODEC__CODEC_PCMU);
+
+    /* Asking again for the same attempt gives the same session. */
+    Ocpb__AllocateMediaReply *again = allocate(bus, tenant, call_id, dispatch, &st);
+    cr_assert_eq(st, OC_OK);
+    cr_assert_eq(again->rtp_port, r->rtp_port);
+    cr_assert_str_eq(again->media_instance_id, r->media_instance_id);
+
+    /* Another attempt of the same call while this one holds the session: refused. */
+    allocate(bus, tenant, call_id, "other:2", &st);
+    cr_assert_eq(st, OC_ERR_CONFLICT);
+
+    /* The allocation is released by stop (the call was never answered). */
+    char subject[160], err[256];
+    snprintf(subject, sizeof(subject), "media.%s.stop", r->media_instance_id);
+    Ocpb__StopMediaRequest stop = OCPB__STOP_MEDIA_REQUEST__INIT;
+    stop.call_id = call_id;
+    stop.cause = OCPB__HANGUP_CAUSE__HANGUP_CAUSE_NO_ANSWER;
+    struct oc_call call = {.tenant_id = tenant};
+    st = oc_bus_call(bus, subject, &call, &stop.base, NULL, NULL, NULL, err, sizeof(err));
+    cr_assert_eq(st, OC_OK, "%s: %s", subject, err);
+
+    /* Bad requests are refused, not crashed on. */
+    allocate(bus, tenant, "", dispatch, &st);
+    cr_assert_eq(st, OC_ERR_INVALID);
+
+    ocpb__allocate_media_reply__free_unpacked(r, NULL);
+    ocpb__allocate_media_reply__free_unpacked(again, NULL);
+    free(tenant);
+    free(call_id);
+    oc_bus_free(bus);
+}
+
+Test(voice, sip_numbers_are_created_read_and_listed)
+{
+    struct voice v;
+    voice_setup(&v);
+    char *id = create_number(&v, 5070);
+    char err[256];
+    struct oc_call call = {.tenant_id = v.seen.tenant};
+
+    Ocpb__GetNumberRequest get = OCPB__GET_NUMBER_REQUEST__INIT;
+    Ocpb__GetNumberReply *got = NULL;
+    get.id = id;
+    cr_assert_eq(oc_bus_call(v.bus, "numbers.get", &call, &get.base,
+                             &ocpb__get_number_reply__descriptor, NULL,
+                             (ProtobufCMessage **)&got, err, sizeof(err)),
+                 OC_OK, "numbers.get: %s", err);
+    cr_assert_str_eq(got->number->trunk, "sip:127.0.0.1:5070");
+    cr_assert_str_eq(got->number->caller_id, "+34910000000");
+    cr_assert_eq(got->number->kind, OCPB__NUMBER_KIND__NUMBER_KIND_SIP);
+    cr_assert_not(got->number->has_credentials);
+
+    /* With credentials: sealed, never shown. */
+    Ocpb__CreateNumberRequest req = OCPB__CREATE_NUMBER_REQUEST__INIT;
+    Ocpb__PhoneNumber n = OCPB__PHONE_NUMBER__INIT;
+    Ocpb__NumberCredentials cred = OCPB__NUMBER_CREDENTIALS__INIT;
+    Ocpb__CreateNumberReply *created = NULL;
+    n.kind = OCPB__NUMBER_KIND__NUMBER_KIND_SIP;
+    n.caller_id = "+34910000009";
+    n.trunk = "sip:trunk.example.com;transport=tcp";
+    cred.username = "acme";
+    cred.password = "s3cret";
+    req.number = &n;
+    req.credentials = &cred;
+    cr_assert_eq(oc_bus_call(v.bus, "numbers.create", &call, &req.base,
+                             &ocpb__create_number_reply__descriptor, NULL,
+                             (ProtobufCMessage **)&created, err, sizeof(err)),
+                 OC_OK, "%s", err);
+    cr_assert(created->number->has_credentials);
+    cr_assert_str_eq(created->number->trunk, "sip:trunk.example.com:5060;transport=tcp");
+
+    /* A page of one, then the next. */
+    Ocpb__ListNumbersRequest list = OCPB__LIST_NUMBERS_REQUEST__INIT;
+    Ocpb__PageRequest page = OCPB__PAGE_REQUEST__INIT;
+    Ocpb__ListNumbersReply *l1 = NULL, *l2 = NULL;
+    page.limit = 1;
+    list.page = &page;
+    cr_assert_eq(oc_bus_call(v.bus, "numbers.list", &call, &list.base,
+                             &ocpb__list_numbers_reply__descriptor, NULL,
+                             (ProtobufCMessage **)&l1, err, sizeof(err)),
+                 OC_OK, "%s", err);
+    cr_assert_eq(l1->n_numbers, 1);
+    cr_assert_str_eq(l1->numbers[0]->id, id);
+    cr_assert_gt(strlen(l1->page->next_cursor), 0);
+    page.cursor = l1->page->next_cursor;
+    cr_assert_eq(oc_bus_call(v.bus, "numbers.list", &call, &list.base,
+                             &ocpb__list_numbers_reply__descriptor, NULL,
+                             (ProtobufCMessage **)&l2, err, sizeof(err)),
+                 OC_OK, "%s", err);
+    cr_assert_eq(l2->n_numbers, 1);
+    cr_assert_str_eq(l2->numbers[0]->id, created->number->id);
+    cr_assert_str_eq(l2->page->next_cursor, "");
+
+    /* Another tenant sees none of it. */
+    char *other = voice_uuid();
+    struct oc_call other_call = {.tenant_id = other};
+    cr_assert_eq(oc_bus_call(v.bus, "numbers.get", &other_call, &get.base,
+                             &ocpb__get_number_reply__descriptor, NULL, NULL, err, sizeof(err)),
+                 OC_ERR_NOT_FOUND);
+
+    /* A trunk that cannot be dialled is refused with a reason. */
+    n.trunk = "sips:host";
+    req.credentials = NULL;
+    cr_assert_eq(oc_bus_call(v.bus, "numbers.create", &call, &req.base,
+                             &ocpb__create_number_reply__descriptor, NULL, NULL, err,
+                             sizeof(err)),
+                 OC_ERR_INVALID);
+    cr_assert_not_null(strstr(err, "trunk"), "%s", err);
+
+    ocpb__get_number_reply__free_unpacked(got, NULL);
+    ocpb__create_number_reply__free_unpacked(created, NULL);
+    ocpb__list_numbers_reply__free_unpacked(l1, NULL);
+    ocpb__list_numbers_reply__free_unpacked(l2, NULL);
+    free(other);
+    free(id);
+    voice_teardown(&v);
+}
+
+Test(voice, an_answered_call_greets_the_contact_and_ends_with_its_duration)
+{
+    cr_assert(have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    struct voice v;
+    voice_setup(&v);
+    int port;
+    sipp_start(&v.peer, "answer_hangup.xml", &port);
+    v.peer_started = true;
+    v.number_id = create_number(&v, port);
+
+    struct job_opts o = {.phone = "+34910000001", .trunk_port = port};
+    char *call_id = publish_job(&v, &o);
+
+    expect_progress(&v, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_ANSWERED, 10000);
+    expect_progress(&v, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_HANGUP, 20000);
+    Ocpb__CallEnded *e = expect_ended(&v, call_id, 15000);
+
+    char order[128];
+    progress_order(&v.seen, call_id, order, sizeof(order));
+    cr_assert_str_eq(order, "1,2,3,7", "dialing, ringing, answered, hang-up; got %s", order);
+    cr_assert_eq(e->cause, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_CONTACT_HANGUP);
+    cr_assert_eq(e->sip_code, 200);
+    cr_assert_gt(strlen(e->media_instance_id), 0, "media reported the call");
+    cr_assert_gt(e->answered_unix_ms, 0);
+    cr_assert_geq(e->answered_unix_ms, e->dialed_unix_ms);
+    /* sipp hangs up 8 s after its answer. */
+    cr_assert_geq(e->duration_ms, 6000, "duration %lld ms", (long long)e->duration_ms);
+    cr_assert_leq(e->duration_ms, 12000, "duration %lld ms", (long long)e->duration_ms);
+    cr_assert_eq(e->ended_unix_ms - e->answered_unix_ms, e->duration_ms);
+    cr_assert_str_eq(e->phone_e164, "+34910000001");
+    cr_assert_str_eq(e->contact_name, "Maria Garcia");
+
+    cr_assert_geq(e->n_transcript, 1, "a transcript");
+    Ocpb__TranscriptTurn *first = e->transcript[0];
+    cr_assert_eq(first->speaker, OCPB__SPEAKER__SPEAKER_AGENT);
+    cr_assert_str_eq(first->text, GREETING);
+    cr_assert_lt(first->start_ms, 1500, "the greeting starts at once (%lld ms)",
+                 (long long)first->start_ms);
+    cr_assert_gt(first->end_ms, first->start_ms + 1500, "and lasts as long as it is said");
+    for (size_t i = 1; i < e->n_transcript; i++)
+        cr_assert_geq(e->transcript[i]->start_ms, e->transcript[i - 1]->start_ms,
+                      "turns in order");
+
+    cr_assert_eq(child_stop(&v.peer, 5000), 0, "sipp saw its call succeed (log %s)", v.peer.log);
+    v.peer_started = false;
+    free(call_id);
+    voice_teardown(&v);
+}
+
+Test(voice, a_busy_contact_ends_the_attempt_as_busy)
+{
+    cr_assert(have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    struct voice v;
+    voice_setup(&v);
+    int port;
+    sipp_start(&v.peer, "busy.xml", &port);
+    v.peer_started = true;
+    v.number_id = create_number(&v, port);
+
+    struct job_opts o = {.phone = "+34910000002", .trunk_port = port};
+    char *call_id = publish_job(&v, &o);
+    expect_progress(&v, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_BUSY, 10000);
+    Ocpb__CallEnded *e = expect_ended(&v, call_id, 10000);
+    cr_assert_eq(e->cause, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_BUSY);
+    cr_assert_eq(e->sip_code, 486);
+    cr_assert_eq(e->answered_unix_ms, 0);
+    cr_assert_eq(e->duration_ms, 0);
+    cr_assert_eq(e->n_transcript, 0);
+    cr_assert_str_eq(e->media_instance_id, "", "the dialer reported it");
+    cr_assert_eq(count_progress(&v.seen, call_id,
+                                OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_ANSWERED),
+                 0);
+    cr_assert_eq(child_stop(&v.peer, 5000), 0, "sipp saw its call succeed (log %s)", v.peer.log);
+    v.peer_started = false;
+    free(call_id);
+    voice_teardown(&v);
+}
+
+Test(voice, a_contact_who_never_answers_is_canceled_after_the_ring_timeout)
+{
+    cr_assert(have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    struct voice v;
+    voice_setup(&v);
+    int port;
+    sipp_start(&v.peer, "no_answer.xml", &port);
+    v.peer_started = true;
+    v.number_id = create_number(&v, port);
+
+    struct job_opts o = {.phone = "+34910000003", .trunk_port = port, .ring_timeout_s = 2};
+    long long t0 = th_now_ms();
+    char *call_id = publish_job(&v, &o);
+    expect_progress(&v, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_RINGING, 10000);
+    expect_progress(&v, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_NO_ANSWER, 15000);
+    cr_assert_geq(th_now_ms() - t0, 2000, "not before the ring timeout");
+    Ocpb__CallEnded *e = expect_ended(&v, call_id, 10000);
+    cr_assert_eq(e->cause, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_NO_ANSWER);
+    cr_assert_eq(e->sip_code, 487, "the CANCEL ended the INVITE");
+    cr_assert_eq(child_stop(&v.peer, 5000), 0, "sipp saw the CANCEL (log %s)", v.peer.log);
+    v.peer_started = false;
+    free(call_id);
+    voice_teardown(&v);
+}
+
+Test(voice, a_job_delivered_twice_is_dialled_once)
+{
+    cr_assert(have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    struct voice v;
+    voice_setup(&v);
+    int port;
+    sipp_start(&v.peer, "busy.xml", &port);
+    v.peer_started = true;
+    v.number_id = create_number(&v, port);
+
+    struct job_opts o = {.phone = "+34910000004", .trunk_port = port};
+    char *call_id = publish_job(&v, &o);
+    expect_ended(&v, call_id, 10000);
+
+    /* The same attempt again, under another JetStream message id, as if it
+     * were redelivered after the de-duplication window: the dialer finds
+     * its leg and does not dial. */
+    char again[128];
+    snprintf(again, sizeof(again), "%s:1#again", call_id);
+    o.call_id = call_id;
+    o.msg_id = again;
+    free(publish_job(&v, &o));
+    usleep(2000000);
+    cr_assert_eq(count_progress(&v.seen, call_id,
+                                OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_DIALING),
+                 1, "dialled once");
+    cr_assert_eq(child_stop(&v.peer, 5000), 0, "sipp got exactly its one call (log %s)",
+                 v.peer.log);
+    v.peer_started = false;
+    free(call_id);
+    voice_teardown(&v);
+}
+
+/* ------------------------------------------------------------ the sandbox carrier */
+
+/* Reads the carrier's results file and returns the line of number (caller frees), or NULL. */
+static char *carrier_result(const char *path, const char *number)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char line[2048];
+    char key[64];
+    char *found = NULL;
+    snprintf(key, sizeof(key), "\"number\":\"%s\"", number);
+    while (fgets(line, sizeof(line), f))
+        if (strstr(line, key)) {
+            free(found);
+            found = strdup(line);
+        }
+    fclose(f);
+    return found;
+}
+
+struct result_arg {
+    const char *path;
+    const char *number;
+};
+
+static bool result_written(void *p)
+{
+    struct result_arg *a = p;
+    char *r = carrier_result(a->path, a->number);
+    free(r);
+    return r != NULL;
+}
+
+Test(voice, the_sandbox_carrier_hears_the_agent_and_the_contact_is_transcribed)
+{
+    char bin[512];
+    const char *build = getenv("BUILD");
+    snprintf(bin, sizeof(bin), "%s/bin/sandbox-carrier", build && *build ? build : "build");
+    cr_assert_eq(access(bin, X_OK), 0, "%s is not built", bin);
+
+    struct voice v;
+    voice_setup(&v);
+    char contacts[128], results[128], env_contacts[192], env_results[192], env_port[64];
+    char env_rtp[64];
+    snprintf(contacts, sizeof(contacts), "/tmp/oc-voice-%d-contacts.conf", (int)getpid());
+    snprintf(results, sizeof(results), "/tmp/oc-voice-%d-results.jsonl", (int)getpid());
+    unlink(results);
+    FILE *f = fopen(contacts, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "+34910000011 answer ring_ms=300 then=wait reply_wait_ms=8000 say: "
+               "Hello, who is calling? | Yes, I am interested. Tell me more. | "
+               "Thursday at ten in the morning works for me.\n");
+    fclose(f);
+    int port = free_port(SOCK_DGRAM, false);
+    int rtp = free_port(SOCK_DGRAM, true);
+    snprintf(env_contacts, sizeof(env_contacts), "SANDBOX_CONTACTS=%s", contacts);
+    snprintf(env_results, sizeof(env_results), "SANDBOX_RESULTS=%s", results);
+    snprintf(env_port, sizeof(env_port), "SANDBOX_SIP_PORT=%d", port);
+    snprintf(env_rtp, sizeof(env_rtp), "SANDBOX_RTP_PORTS=%d-%d", rtp, rtp + 20);
+    char *const argv[] = {"env", env_contacts, env_results, env_port, env_rtp, bin, NULL};
+    child_start(&v.peer, argv);
+    v.peer_started = true;
+    usleep(500000);
+    v.number_id = create_number(&v, port);
+
+    struct job_opts o = {.phone = "+34910000011", .trunk_port = port};
+    char *call_id = publish_job(&v, &o);
+    expect_progress(&v, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_ANSWERED, 10000);
+    /* Greeting, three contact lines, two script lines and the closing: about 30 s. */
+    Ocpb__CallEnded *e = expect_ended(&v, call_id, 90000);
+    cr_assert_eq(e->cause, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_AGENT_HANGUP,
+                 "the agent closed the call (cause %d)", e->cause);
+
+    size_t agent = 0, contact = 0, contact_words = 0;
+    bool closing = false;
+    for (size_t i = 0; i < e->n_transcript; i++) {
+        Ocpb__TranscriptTurn *t = e->transcript[i];
+        if (t->speaker == OCPB__SPEAKER__SPEAKER_AGENT) {
+            agent++;
+            closing = closing || strcmp(t->text, "Thank you, goodbye.") == 0;
+        } else {
+            contact++;
+            contact_words += strlen(t->text) > 0;
+        }
+    }
+    cr_assert_str_eq(e->transcript[0]->text, GREETING);
+    cr_assert_eq(agent, 4, "greeting, two lines and the closing (%zu agent turns)", agent);
+    cr_assert(closing, "the closing line was said");
+    cr_assert_geq(contact, 2, "the contact's speech reached the transcript (%zu turns)", contact);
+    cr_assert_geq(contact_words, 2, "with the words speech-to-text made of it");
+
+    /* The carrier heard the agent, and says so once the call is over. */
+    struct result_arg ra = {results, "+34910000011"};
+    cr_assert(th_wait_until(result_written, &ra, 5000), "the carrier wrote no result");
+    char *r = carrier_result(results, "+34910000011");
+    cr_assert_not_null(strstr(r, "\"heard_speech\":true"), "%s", r);
+    cr_assert_not_null(strstr(r, "\"lines_said\":3"), "%s", r);
+    cr_assert_not_null(strstr(r, "\"ended_by\":\"agent\""), "%s", r);
+    free(r);
+
+    kill(v.peer.pid, SIGTERM);
+    cr_assert_eq(child_stop(&v.peer, 5000), 0, "the carrier stopped cleanly (log %s)",
+                 v.peer.log);
+    v.peer_started = false;
+    unlink(contacts);
+    unlink(results);
+    free(call_id);
+    voice_teardown(&v);
+}
+
+/* ------------------------------------------------------------ a copy stops mid-call */
+
+Test(voice, a_media_copy_stopping_mid_call_reports_it_and_the_call_is_hung_up)
+{
+    cr_assert(have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    struct voice v;
+    voice_setup(&v);
+    int port;
+    sipp_start(&v.peer, "answer_wait.xml", &port);
+    v.peer_started = true;
+    v.number_id = create_number(&v, port);
+
+    struct job_opts o = {.phone = "+34910000021", .trunk_port = port};
+    char *call_id = publish_job(&v, &o);
+    expect_progress(&v, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_ANSWERED, 10000);
+    usleep(2000000); /* in the middle of the greeting */
+
+    cr_assert_eq(th_stack("stop-service media"), 0, "media exits cleanly on SIGTERM");
+    Ocpb__CallEnded *e = expect_ended(&v, call_id, 10000);
+    cr_assert_eq(e->cause, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_MEDIA_ERROR);
+    cr_assert_gt(strlen(e->media_instance_id), 0, "media reported it before it went");
+    cr_assert_geq(e->n_transcript, 1);
+    cr_assert_eq(e->transcript[0]->speaker, OCPB__SPEAKER__SPEAKER_AGENT);
+    cr_assert(e->transcript[0]->interrupted, "the greeting was cut");
+    cr_assert_geq(e->duration_ms, 1500);
+    expect_progress(&v, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_HANGUP, 10000);
+    cr_assert_eq(child_stop(&v.peer, 5000), 0, "the contact got a BYE (log %s)", v.peer.log);
+    v.peer_started = false;
+
+    cr_assert_eq(th_stack("start-service media"), 0);
+    free(call_id);
+    voice_teardown(&v);
+}
+
+Test(voice, a_dialer_copy_stopping_mid_call_hangs_up_and_the_call_is_reported)
+{
+    cr_assert(have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    struct voice v;
+    voice_setup(&v);
+    int port;
+    sipp_start(&v.peer, "answer_wait.xml", &port);
+    v.peer_started = true;
+    v.number_id = create_number(&v, port);
+
+    struct job_opts o = {.phone = "+34910000022", .trunk_port = port};
+    char *call_id = publish_job(&v, &o);
+    expect_progress(&v, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_ANSWERED, 10000);
+    usleep(1000000);
+
+    cr_assert_eq(th_stack("stop-service dialer"), 0, "the dialer exits cleanly on SIGTERM");
+    cr_assert_eq(child_stop(&v.peer, 5000), 0, "the contact got a BYE (log %s)", v.peer.log);
+    v.peer_started = false;
+    expect_progress(&v, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_HANGUP, 5000);
+    Ocpb__CallEnded *e = expect_ended(&v, call_id, 10000);
+    cr_assert_eq(e->cause, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_MEDIA_ERROR,
+                 "cut by the platform: the scheduler retries it (cause %d)", e->cause);
+    cr_assert_gt(strlen(e->media_instance_id), 0, "media still reported the call it ran");
+    cr_assert_eq(e->answered_unix_ms > 0, true);
+    cr_assert_geq(e->n_transcript, 1);
+
+    cr_assert_eq(th_stack("start-service dialer"), 0);
+    free(call_id);
+    voice_teardown(&v);
+}

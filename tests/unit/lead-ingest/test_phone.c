@@ -1,0 +1,135 @@
+/*
+ * The libphonenumber wrapper: numbers of more than ten countries written
+ * the ways people type them (spaces, dashes, dots, brackets, "00" and "+"
+ * prefixes, national prefixes, an extension), the number types, the
+ * country of the number, and the refusals with a reason a user can act on.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "../../../services/lead-ingest/phone.h"
+
+struct typed {
+    const char *text;
+    const char *region;
+    const char *e164;
+    enum phone_type type;
+    const char *country;
+};
+
+static const struct typed typed[] = {
+    /* Spain */
+    {"612 34 56 78", "ES", "+34612345678", PHONE_TYPE_MOBILE, "ES"},
+    {"612-345-678", "ES", "+34612345678", PHONE_TYPE_MOBILE, "ES"},
+    {"612.34.56.78", "ES", "+34612345678", PHONE_TYPE_MOBILE, "ES"},
+    {"(+34) 612 345 678", "ES", "+34612345678", PHONE_TYPE_MOBILE, "ES"},
+    {"0034 612345678", "ES", "+34612345678", PHONE_TYPE_MOBILE, "ES"},
+    {"34612345678", "ES", "+34612345678", PHONE_TYPE_MOBILE, "ES"},
+    {"91 123 45 67", "ES", "+34911234567", PHONE_TYPE_FIXED_LINE, "ES"},
+    {"800 123 456", "ES", "+34800123456", PHONE_TYPE_TOLL_FREE, "ES"},
+    {"+34 612 34 56 78 ext. 12", "ES", "+34612345678", PHONE_TYPE_MOBILE, "ES"},
+    /* United States and Canada */
+    {"(212) 555-0123", "US", "+12125550123", PHONE_TYPE_FIXED_LINE_OR_MOBILE, "US"},
+    {"1-212-555-0123", "US", "+12125550123", PHONE_TYPE_FIXED_LINE_OR_MOBILE, "US"},
+    {"+1 (212) 555 0123", "ES", "+12125550123", PHONE_TYPE_FIXED_LINE_OR_MOBILE, "US"},
+    {"(416) 555-0123", "CA", "+14165550123", PHONE_TYPE_FIXED_LINE_OR_MOBILE, "CA"},
+    /* United Kingdom: the national 0, also after +44 in brackets */
+    {"020 7946 0958", "GB", "+442079460958", PHONE_TYPE_FIXED_LINE, "GB"},
+    {"+44 (0)20 7946 0958", "ES", "+442079460958", PHONE_TYPE_FIXED_LINE, "GB"},
+    {"07400 123456", "GB", "+447400123456", PHONE_TYPE_MOBILE, "GB"},
+    /* Germany */
+    {"030 123456", "DE", "+4930123456", PHONE_TYPE_FIXED_LINE, "DE"},
+    {"0151 12345678", "DE", "+4915112345678", PHONE_TYPE_MOBILE, "DE"},
+    {"0049 30 123456", "ES", "+4930123456", PHONE_TYPE_FIXED_LINE, "DE"},
+    /* France */
+    {"06 12 34 56 78", "FR", "+33612345678", PHONE_TYPE_MOBILE, "FR"},
+    {"01 23 45 67 89", "FR", "+33123456789", PHONE_TYPE_FIXED_LINE, "FR"},
+    /* Italy: the leading 0 of fixed lines stays */
+    {"347 123 4567", "IT", "+393471234567", PHONE_TYPE_MOBILE, "IT"},
+    {"06 1234 5678", "IT", "+390612345678", PHONE_TYPE_FIXED_LINE, "IT"},
+    /* Portugal, the Netherlands */
+    {"912 345 678", "PT", "+351912345678", PHONE_TYPE_MOBILE, "PT"},
+    {"06-12345678", "NL", "+31612345678", PHONE_TYPE_MOBILE, "NL"},
+    /* Mexico (the old mobile 1 after +52), Brazil, Argentina (15 -> 9), Colombia */
+    {"55 1234 5678", "MX", "+525512345678", PHONE_TYPE_FIXED_LINE_OR_MOBILE, "MX"},
+    {"+52 1 55 1234 5678", "ES", "+525512345678", PHONE_TYPE_FIXED_LINE_OR_MOBILE, "MX"},
+    {"(11) 91234-5678", "BR", "+5511912345678", PHONE_TYPE_MOBILE, "BR"},
+    {"011 15-2345-6789", "AR", "+5491123456789", PHONE_TYPE_MOBILE, "AR"},
+    {"300 1234567", "CO", "+573001234567", PHONE_TYPE_MOBILE, "CO"},
+    /* Australia, India */
+    {"0412 345 678", "AU", "+61412345678", PHONE_TYPE_MOBILE, "AU"},
+    {"(02) 9876 5432", "AU", "+61298765432", PHONE_TYPE_FIXED_LINE, "AU"},
+    {"+91 98765 43210", "ES", "+919876543210", PHONE_TYPE_MOBILE, "IN"},
+};
+
+Test(phone, numbers_of_many_countries_as_people_type_them)
+{
+    for (size_t i = 0; i < sizeof(typed) / sizeof(typed[0]); i++) {
+        const struct typed *t = &typed[i];
+        struct phone_info p;
+        char err[128] = "";
+        cr_assert_eq(phone_parse(t->text, t->region, false, &p, err, sizeof(err)), OC_OK,
+                     "%s (%s): %s", t->text, t->region, err);
+        cr_assert_str_eq(p.e164, t->e164, "%s (%s)", t->text, t->region);
+        cr_assert_eq(p.type, t->type, "%s: type %s", t->text, phone_type_name(p.type));
+        cr_assert_str_eq(p.region, t->country, "%s", t->text);
+    }
+}
+
+Test(phone, invalid_numbers_are_refused_with_a_reason)
+{
+    const struct {
+        const char *text;
+        const char *region;
+        const char *says;
+    } bad[] = {
+        {"abc", "ES", "not a phone number"},
+        {"", "ES", "no phone number"},
+        {"   ", "ES", "no phone number"},
+        {"123", "ES", "too short"},
+        {"+34 612", "ES", "too short"},
+        {"+34 612 34 56 78 90 12", "ES", "too long"},
+        {"+999 1234567", "ES", "unknown country code"},
+        {"612345678", NULL, "no country code"},
+        {"3.4612345678E+10", "ES", "scientific notation"},
+        {"+34 412 34 56 78", "ES", "not a valid number in ES"},
+        {"+1 123 456 7890", "ES", "not a valid number in US"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct phone_info p;
+        char err[128] = "";
+        cr_assert_eq(phone_parse(bad[i].text, bad[i].region, false, &p, err, sizeof(err)),
+                     OC_ERR_INVALID, "%s was accepted", bad[i].text);
+        cr_assert(strstr(err, bad[i].says), "%s: \"%s\" does not say \"%s\"", bad[i].text, err,
+                  bad[i].says);
+    }
+}
+
+Test(phone, geographic_numbers_name_their_place)
+{
+    struct phone_info p;
+    char err[128];
+    cr_assert_eq(phone_parse("922 123 456", "ES", true, &p, err, sizeof(err)), OC_OK);
+    cr_assert(p.geographic);
+    cr_assert_str_eq(p.place, "Tenerife");
+    cr_assert_eq(phone_parse("612 345 678", "ES", true, &p, err, sizeof(err)), OC_OK);
+    cr_assert_not(p.geographic, "a Spanish mobile is tied to no place");
+    cr_assert_str_eq(p.place, "");
+}
+
+Test(phone, type_names_round_trip)
+{
+    for (int t = PHONE_TYPE_FIXED_LINE; t <= PHONE_TYPE_UNKNOWN; t++)
+        cr_assert_eq(phone_type_from_name(phone_type_name((enum phone_type)t)), t);
+    cr_assert_str_eq(phone_type_name(PHONE_TYPE_MOBILE), "mobile");
+    cr_assert_str_eq(phone_type_name(PHONE_TYPE_FIXED_LINE_OR_MOBILE), "fixed_line_or_mobile");
+}
+
+Test(phone, regions_are_checked)
+{
+    cr_assert(phone_region_known("ES"));
+    cr_assert(phone_region_known("US"));
+    cr_assert_not(phone_region_known("XX"));
+    cr_assert_not(phone_region_known("es"));
+    cr_assert_not(phone_region_known(""));
+}

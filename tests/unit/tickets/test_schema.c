@@ -1,0 +1,45 @@
+/*
+ * tickets's schema as the binary embeds it, checked without a database
+ * (tests/unit/rls_check.h): every tenant table has row-level security with
+ * the tenant policy, versions go up from 1, no migration reaches into
+ * another service's schema, and each can run inside the runner's
+ * transaction.
+ */
+#include <criterion/criterion.h>
+
+#include "../../../services/tickets/tickets.h"
+#include "../rls_check.h"
+
+#define MIGRATIONS tickets_migrations, (size_t)tickets_migrations_count
+
+Test(schema, every_tenant_table_has_row_level_security)
+{
+    char table[RLS_CHECK_NAME_MAX] = "";
+    char why[256] = "";
+    size_t n_tenant = 0;
+    int r = rls_check_unprotected(MIGRATIONS, &n_tenant, table, why, sizeof(why));
+    cr_assert_neq(r, -1, "cannot read the migrations: %s", why);
+    cr_assert_eq(r, 0, "table %s: %s", table, why);
+    /* Guards against a checker that silently read nothing. */
+    cr_assert_gt(n_tenant, 0, "no table with a tenant_id column was found");
+}
+
+Test(schema, versions_strictly_increase_from_one)
+{
+    char why[256] = "";
+    cr_assert(rls_check_versions(MIGRATIONS, why, sizeof(why)), "%s", why);
+}
+
+Test(schema, names_no_other_service_schema)
+{
+    char found[256] = "";
+    int r = rls_check_foreign_schema(MIGRATIONS, "tickets", found, sizeof(found));
+    cr_assert_eq(r, 0, "another service's schema is named: %s", found);
+}
+
+Test(schema, every_migration_runs_in_one_transaction)
+{
+    char found[256] = "";
+    int r = rls_check_not_transactional(MIGRATIONS, found, sizeof(found));
+    cr_assert_eq(r, 0, "cannot run inside the migration's transaction: %s", found);
+}
