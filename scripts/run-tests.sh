@@ -270,7 +270,12 @@ run_integration() {
     }
     local before=${#problems[@]}
     eval "$env_lines"
-    run_criterion integration "$bin" --jobs 1
+    # TEST_FILTER narrows the run to some suites, e.g. TEST_FILTER='services/*'.
+    if [ -n "${TEST_FILTER:-}" ]; then
+        run_criterion integration "$bin" --jobs 1 --filter "$TEST_FILTER"
+    else
+        run_criterion integration "$bin" --jobs 1
+    fi
 
     # Every service must exit cleanly (code 0) on SIGTERM.
     STACK_DIR="$stack_dir" scripts/stack.sh stop

@@ -835,6 +835,12 @@ cmd_restart_nats() {
     cmd_start_nats
 }
 
+cmd_restart_pg() {
+    load_settings 0
+    pg_stop
+    pg_start
+}
+
 cmd_logs() {
     local name=${1:-}
     [ -n "$name" ] || die "whose logs? (a service, nats or postgres)"
@@ -856,6 +862,7 @@ usage: scripts/stack.sh COMMAND
   start-service NAME        start one service and wait until it is ready
   wait-ready NAME [SECS]    wait for a service, nats or postgres to be ready
   stop-nats | start-nats | restart-nats
+  restart-pg                stop Postgres (fast mode) and start it again
   logs NAME [-f]            print (or follow) the log of a service, nats or postgres
 
 Folder: STACK_DIR (default .local). Ports: NATS_PORT (4222), PG_PORT (5432),
@@ -878,6 +885,7 @@ start-service) cmd_start_service "$@" ;;
 wait-ready) cmd_wait_ready "$@" ;;
 stop-nats) cmd_stop_nats "$@" ;;
 start-nats) cmd_start_nats "$@" ;;
+restart-pg) cmd_restart_pg "$@" ;;
 restart-nats) cmd_restart_nats "$@" ;;
 logs) cmd_logs "$@" ;;
 help | -h | --help) usage ;;

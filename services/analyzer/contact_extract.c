@@ -39,6 +39,7 @@ static const struct phrase_entry not_name_table[] = {
      "|llamala|llamale|llamalo|habla|hablale|apuntalo|ojo|venga|vamos|ademas|tu|ud|ustedes"
      "|soy|somos|dile|digale|gracias|hasta|adios|igual|quizas",
      PHRASE_ES, 1},
+    {"llam*|escrib*|mand*|habl*|apunt*|pregunt*|marq*|contact*", PHRASE_ES, 1},
     {"yes|no|yeah|yep|ok|okay|hi|hello|hey|oh|uh|um|well|look|listen|sure|thanks|thank|sorry"
      "|please|i|im|ive|ill|id|you|he|she|we|they|it|its|his|her|my|our|your|the|a|an|this|that"
      "|call|talk|ask|ring|reach|try|speak|give|email|send|his|hers|shipping|sales|insurance"

@@ -211,8 +211,27 @@ static bool read_local(const struct tokens *tk, size_t begin, size_t i, enum lan
             k = start;
             continue;
         }
+        /* "te, alba": an initial spelled before a word, a comma between. */
+        if (p == P_COMMA && words && start > begin) {
+            char c2;
+            size_t s2;
+            if (piece_before(tk, begin, start, lang, true, &c2, &s2) == P_LETTER &&
+                !phrase_match_at(phrase_lazy_get(&stops), tk, s2, start, lang, &(struct phrase_match){0})) {
+                k = start;
+                continue;
+            }
+        }
         if (p == P_SEP && n > 0) {
             rev[n++] = c;
+            k = start;
+            continue;
+        }
+        /* An initial before a surname ("t alba") is part of the address,
+         * unless the letter is a word that introduces it ("escriba a compras"). */
+        if (p == P_LETTER && words && !spelled && start + 1 == k &&
+            !phrase_match_at(phrase_lazy_get(&stops), tk, start, k, lang, &(struct phrase_match){0})) {
+            rev[n++] = c;
+            spelled = true;
             k = start;
             continue;
         }

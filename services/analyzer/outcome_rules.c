@@ -56,6 +56,8 @@ static const struct phrase_entry contact_table[] = {
     {"{were|we are|im|i am} happy|satisfied|covered|fine|good ?where|with", PHRASE_EN, SIG_NOT_INTERESTED},
     {"thanks anyway", PHRASE_EN, SIG_NOT_INTERESTED},
     {"no need", PHRASE_EN, SIG_NOT_INTERESTED},
+    {"{dont|do not} need anything|it|that", PHRASE_EN, SIG_NOT_INTERESTED},
+    {"nah|nope", PHRASE_EN, SIG_NOT_INTERESTED},
     {"we|i already have|got|use", PHRASE_EN, SIG_NOT_INTERESTED},
     {"weve|ive already got", PHRASE_EN, SIG_NOT_INTERESTED},
     {"no thanks|thank", PHRASE_EN, SIG_NOT_INTERESTED},
@@ -231,13 +233,16 @@ static const struct phrase_entry contact_table[] = {
     {"{dont|do not} call", PHRASE_EN, SIG_NEUTRAL},
     {"no problem|worries", PHRASE_EN, SIG_NEUTRAL},
     {"no hay problema", PHRASE_ES, SIG_NEUTRAL},
+    {"if {im|i am|were|we are|i|we} ?get|become|end interested", PHRASE_EN, SIG_NEUTRAL},
+    {"si me|nos interesa|interesara", PHRASE_ES, SIG_NEUTRAL},
     {"at work", PHRASE_EN, SIG_BUSY},
 };
 
 static const struct phrase_entry agent_table[] = {
     {"queda|quedan|queda reservad*|agendad*|confirmad*", PHRASE_ES, SIG_MEETING_BOOKED},
     {"le|te he reservado|agendado", PHRASE_ES, SIG_MEETING_BOOKED},
-    {"le|te dejo .. reservad*", PHRASE_ES, SIG_MEETING_BOOKED},
+    {"le|te|se dejo .. reservad*|agendad*", PHRASE_ES, SIG_MEETING_BOOKED},
+    {"dejo reservad*|agendad*", PHRASE_ES, SIG_MEETING_BOOKED},
     {"reservado|reservada|agendado|agendada el|la|para", PHRASE_ES, SIG_MEETING_BOOKED},
     {"{youre|you are} booked", PHRASE_EN, SIG_MEETING_BOOKED},
     {"{ive|i have} booked", PHRASE_EN, SIG_MEETING_BOOKED},

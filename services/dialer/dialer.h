@@ -43,12 +43,12 @@ struct leg;
 
 /** Everything read from DIALER_* variables and SECRETS_KEY (config.c). */
 struct dialer_config {
-    const char *sip_addr;           /* DIALER_SIP_ADDR */
-    long sip_port;                  /* DIALER_SIP_PORT; 0: any free port */
-    long ring_timeout_s;            /* DIALER_RING_TIMEOUT_S: when the job gives none */
-    long max_calls;                 /* DIALER_MAX_CALLS: live legs per copy */
-    long allocate_timeout_ms;       /* DIALER_ALLOCATE_TIMEOUT_MS */
-    long retry_delay_ms;            /* DIALER_RETRY_DELAY_MS: a job that could not start */
+    const char *sip_addr;                 /* DIALER_SIP_ADDR */
+    long sip_port;                        /* DIALER_SIP_PORT; 0: any free port */
+    long ring_timeout_s;                  /* DIALER_RING_TIMEOUT_S: when the job gives none */
+    long max_calls;                       /* DIALER_MAX_CALLS: live legs per copy */
+    long allocate_timeout_ms;             /* DIALER_ALLOCATE_TIMEOUT_MS */
+    long retry_delay_ms;                  /* DIALER_RETRY_DELAY_MS: a job that could not start */
     uint8_t secrets_key[OC_AEAD_KEY_LEN]; /* SECRETS_KEY */
     bool secrets_key_default;
 };
@@ -113,9 +113,9 @@ enum oc_status dialer_serve_instance(struct dialer *d);
  * Opens a number's sealed SIP password (sealed by numbers.create with the
  * tenant and number id as additional data) into arena (handlers.c).
  */
-enum oc_status dialer_open_secret(struct dialer *d, struct oc_arena *arena,
-                                  const char *tenant_id, const char *number_id,
-                                  const uint8_t *sealed, size_t sealed_len, const char **out);
+enum oc_status dialer_open_secret(struct dialer *d, struct oc_arena *arena, const char *tenant_id,
+                                  const char *number_id, const uint8_t *sealed, size_t sealed_len,
+                                  const char **out);
 
 /** Starts the durable consumer of jobs.call (jobs.c). */
 enum oc_status jobs_start(struct dialer *d);

@@ -38,8 +38,8 @@ static bool uuid_like(const char *s)
     for (int i = 0; i < 36; i++) {
         char c = s[i];
         bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-                                (c >= 'A' && c <= 'F')))
+        if (dash ? c != '-'
+                 : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
             return false;
     }
     return true;
@@ -266,9 +266,9 @@ enum oc_status dialer_serve_instance(struct dialer *d)
 }
 
 /* Opens a number's sealed password into the arena (jobs.c). */
-enum oc_status dialer_open_secret(struct dialer *d, struct oc_arena *arena,
-                                  const char *tenant_id, const char *number_id,
-                                  const uint8_t *sealed, size_t sealed_len, const char **out)
+enum oc_status dialer_open_secret(struct dialer *d, struct oc_arena *arena, const char *tenant_id,
+                                  const char *number_id, const uint8_t *sealed, size_t sealed_len,
+                                  const char **out)
 {
     char aad[96];
     size_t alen = secret_aad(aad, sizeof(aad), tenant_id, number_id);
@@ -276,9 +276,8 @@ enum oc_status dialer_open_secret(struct dialer *d, struct oc_arena *arena,
     size_t plen = 0;
     if (!plain)
         return OC_ERR_NOMEM;
-    enum oc_status st =
-        oc_aead_open(d->cfg.secrets_key, aad, alen, sealed, sealed_len, (uint8_t *)plain,
-                     sealed_len, &plen);
+    enum oc_status st = oc_aead_open(d->cfg.secrets_key, aad, alen, sealed, sealed_len,
+                                     (uint8_t *)plain, sealed_len, &plen);
     if (st != OC_OK)
         return st;
     plain[plen] = '\0';

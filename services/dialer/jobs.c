@@ -55,8 +55,8 @@ static bool uuid_like(const char *s)
     for (int i = 0; i < 36; i++) {
         char c = s[i];
         bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-                                (c >= 'A' && c <= 'F')))
+        if (dash ? c != '-'
+                 : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
             return false;
     }
     return true;
@@ -112,7 +112,8 @@ static enum oc_status allocate(struct dialer *d, struct leg *leg, const Ocpb__Ca
 {
     Ocpb__AllocateMediaRequest req = OCPB__ALLOCATE_MEDIA_REQUEST__INIT;
     Ocpb__Codec codecs[] = {OCPB__CODEC__CODEC_PCMU, OCPB__CODEC__CODEC_PCMA};
-    struct oc_call call = {.tenant_id = leg->tenant_id, .request_id = leg->request_id,
+    struct oc_call call = {.tenant_id = leg->tenant_id,
+                           .request_id = leg->request_id,
                            .idempotency_key = leg->dispatch_id,
                            .timeout_ms = (int)d->cfg.allocate_timeout_ms};
     Ocpb__AllocateMediaReply *reply = NULL;
@@ -166,17 +167,17 @@ static enum oc_status allocate(struct dialer *d, struct leg *leg, const Ocpb__Ca
     sdp_offer(sdp, sizeof(sdp), reply->rtp_address, reply->rtp_port, offer, n_offer, session_id);
 
     leg->media_instance = leg_strdup(leg, reply->media_instance_id);
-    leg->media_start_subject = oc_arena_printf(leg->arena, "media.%s.start",
-                                               reply->media_instance_id);
-    leg->media_stop_subject = oc_arena_printf(leg->arena, "media.%s.stop",
-                                              reply->media_instance_id);
+    leg->media_start_subject =
+        oc_arena_printf(leg->arena, "media.%s.start", reply->media_instance_id);
+    leg->media_stop_subject =
+        oc_arena_printf(leg->arena, "media.%s.stop", reply->media_instance_id);
     leg->sdp_offer = leg_strdup(leg, sdp);
     char *addr = oc_arena_printf(leg->arena, "%s:%u", reply->rtp_address, reply->rtp_port);
     if (!leg->media_instance || !leg->media_start_subject || !leg->media_stop_subject ||
         !leg->sdp_offer || !addr)
         return OC_ERR_NOMEM;
-    if (store_leg_media(d->svc->db, leg->tenant_id, leg->dispatch_id, leg->media_instance,
-                        addr) != OC_OK)
+    if (store_leg_media(d->svc->db, leg->tenant_id, leg->dispatch_id, leg->media_instance, addr) !=
+        OC_OK)
         oc_warn("call %s: the leg's media copy was not recorded", leg->call_id);
     return OC_OK;
 }
@@ -186,8 +187,8 @@ static enum oc_status already_taken(struct dialer *d, struct leg *leg, const cha
 {
     oc_metric_add(d->jobs_duplicate, 1);
     if (leg_set_has_dispatch(&d->live, leg->dispatch_id)) {
-        oc_info("call %s: attempt %s is already being placed here; not dialled again",
-                leg->call_id, leg->dispatch_id);
+        oc_info("call %s: attempt %s is already being placed here; not dialled again", leg->call_id,
+                leg->dispatch_id);
         return OC_OK;
     }
     if (strcmp(status, "dialing") == 0 || strcmp(status, "ringing") == 0) {
@@ -228,8 +229,8 @@ static enum oc_status take(struct dialer *d, const Ocpb__CallJob *job)
                          "only SIP caller lines can be dialled for now");
         goto out;
     }
-    if (!uuid_like(job->call_id) || !uuid_like(leg->number_id) ||
-        !e164_valid(job->phone_e164) || !e164_valid(leg->from_e164)) {
+    if (!uuid_like(job->call_id) || !uuid_like(leg->number_id) || !e164_valid(job->phone_e164) ||
+        !e164_valid(leg->from_e164)) {
         report_undialled(d, leg, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_FAILED,
                          "the job lacks a call id, a caller number id, or E.164 numbers");
         goto out;
@@ -258,9 +259,12 @@ static enum oc_status take(struct dialer *d, const Ocpb__CallJob *job)
     }
 
     /* 2. The claim. */
-    const struct store_leg row = {.tenant_id = leg->tenant_id, .call_id = leg->call_id,
-                                  .job_id = leg->dispatch_id, .number_id = leg->number_id,
-                                  .from_e164 = leg->from_e164, .to_e164 = leg->to_e164};
+    const struct store_leg row = {.tenant_id = leg->tenant_id,
+                                  .call_id = leg->call_id,
+                                  .job_id = leg->dispatch_id,
+                                  .number_id = leg->number_id,
+                                  .from_e164 = leg->from_e164,
+                                  .to_e164 = leg->to_e164};
     st = store_leg_claim(d->svc->db, &row, status, sizeof(status));
     if (st == OC_ERR_CONFLICT) {
         st = already_taken(d, leg, status);
@@ -335,17 +339,49 @@ out:
     return st;
 }
 
+/* True when the stream exists already. */
+static bool stream_exists(struct oc_bus *bus, const char *name)
+{
+    jsCtx *js = NULL;
+    jsStreamInfo *si = NULL;
+    jsErrCode jerr = 0;
+    bool found = false;
+    if (natsConnection_JetStream(&js, oc_bus_nats(bus), NULL) != NATS_OK)
+        return false;
+    found = js_GetStreamInfo(&si, js, name, NULL, &jerr) == NATS_OK;
+    jsStreamInfo_Destroy(si);
+    jsCtx_Destroy(js);
+    return found;
+}
+
+/* Creates a stream only when it is missing, as every service does: several
+ * publish to it, and settings updated back and forth would help nobody. */
+static enum oc_status ensure_stream(struct oc_bus *bus, const struct oc_stream_config *sc)
+{
+    if (stream_exists(bus, sc->name))
+        return OC_OK;
+    enum oc_status st = oc_js_ensure_stream(bus, sc);
+    if (st == OC_OK)
+        oc_info("jetstream: created stream %s", sc->name);
+    return st;
+}
+
 enum oc_status jobs_start(struct dialer *d)
 {
-    const struct oc_stream_config jobs = {
-        .name = "JOBS", .subjects = jobs_subjects, .n_subjects = 1, .work_queue = true,
-        .max_age_s = 7 * 24 * 3600, .duplicate_window_s = 600};
-    const struct oc_stream_config calls = {
-        .name = "CALLS", .subjects = calls_subjects, .n_subjects = 3,
-        .max_age_s = 14 * 24 * 3600, .duplicate_window_s = 600};
-    enum oc_status st = oc_js_ensure_stream(d->svc->bus, &jobs);
+    const struct oc_stream_config jobs = {.name = "JOBS",
+                                          .subjects = jobs_subjects,
+                                          .n_subjects = 1,
+                                          .work_queue = true,
+                                          .max_age_s = 7 * 24 * 3600,
+                                          .duplicate_window_s = 600};
+    const struct oc_stream_config calls = {.name = "CALLS",
+                                           .subjects = calls_subjects,
+                                           .n_subjects = 3,
+                                           .max_age_s = 14 * 24 * 3600,
+                                           .duplicate_window_s = 600};
+    enum oc_status st = ensure_stream(d->svc->bus, &jobs);
     if (st == OC_OK)
-        st = oc_js_ensure_stream(d->svc->bus, &calls);
+        st = ensure_stream(d->svc->bus, &calls);
     if (st != OC_OK)
         return st;
     const struct oc_consumer_config cc = {

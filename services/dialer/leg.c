@@ -58,8 +58,8 @@ enum oc_status leg_new(struct leg **out, const Ocpb__CallJob *job, int default_r
                         : OCPB__LANGUAGE__LANGUAGE_UNSPECIFIED;
     leg->ring_timeout_s = job->ring_timeout_s > 0 ? job->ring_timeout_s : default_ring_timeout_s;
     if (!leg->tenant_id || !leg->request_id || !leg->call_id || !leg->dispatch_id ||
-        !leg->campaign_id || !leg->lead_id || !leg->number_id || !leg->to_e164 ||
-        !leg->from_e164 || !leg->contact_name || !leg->timezone || !leg->country) {
+        !leg->campaign_id || !leg->lead_id || !leg->number_id || !leg->to_e164 || !leg->from_e164 ||
+        !leg->contact_name || !leg->timezone || !leg->country) {
         oc_arena_free(a);
         return OC_ERR_NOMEM;
     }

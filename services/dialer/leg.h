@@ -36,13 +36,13 @@ struct leg {
     int ring_timeout_s;
 
     /* Filled by jobs.c before the leg reaches the SIP thread. */
-    const char *target_uri;         /* sip:<to>@trunk */
-    const char *from_uri;           /* sip:<from>@<dialer address> */
+    const char *target_uri; /* sip:<to>@trunk */
+    const char *from_uri;   /* sip:<from>@<dialer address> */
     const char *media_instance;
     const char *media_start_subject;
     const char *media_stop_subject;
     const char *sdp_offer;
-    const char *auth_user;          /* NULL: the trunk needs no credentials */
+    const char *auth_user; /* NULL: the trunk needs no credentials */
     const char *auth_password;
 
     /* Set by the SIP thread before the event that makes them meaningful. */
@@ -50,7 +50,7 @@ struct leg {
     _Atomic int64_t answered_unix_ms;
 
     /* Set by the reporter. */
-    atomic_bool media_started;      /* media.<instance>.start succeeded */
+    atomic_bool media_started; /* media.<instance>.start succeeded */
 };
 
 /**

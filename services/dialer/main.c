@@ -53,12 +53,11 @@ static enum oc_status dialer_on_start(struct oc_service *svc)
     d->svc = svc;
     instance_token(d, svc->instance);
     leg_set_init(&d->live);
-    d->jobs_taken = oc_metric_counter("dialer_jobs_taken_total", NULL,
-                                      "Call jobs taken and dialled.");
+    d->jobs_taken =
+        oc_metric_counter("dialer_jobs_taken_total", NULL, "Call jobs taken and dialled.");
     d->jobs_duplicate = oc_metric_counter("dialer_jobs_duplicate_total", NULL,
                                           "Call jobs delivered again and not dialled again.");
-    d->calls_answered = oc_metric_counter("dialer_calls_answered_total", NULL,
-                                          "Calls answered.");
+    d->calls_answered = oc_metric_counter("dialer_calls_answered_total", NULL, "Calls answered.");
     d->calls_unanswered = oc_metric_counter("dialer_calls_unanswered_total", NULL,
                                             "Attempts that ended without an answer.");
     d->calls_live = oc_metric_gauge("dialer_calls_live", NULL, "Calls this copy holds now.");

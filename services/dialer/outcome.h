@@ -13,9 +13,9 @@
 /** Why the dialer itself canceled the INVITE, if it did. */
 enum outcome_cancel {
     OUTCOME_NOT_CANCELED,
-    OUTCOME_RING_TIMEOUT,   /* nobody answered within the ring timeout */
-    OUTCOME_CANCELED,       /* the platform canceled the call */
-    OUTCOME_SHUTDOWN,       /* this dialer copy is stopping */
+    OUTCOME_RING_TIMEOUT, /* nobody answered within the ring timeout */
+    OUTCOME_CANCELED,     /* the platform canceled the call */
+    OUTCOME_SHUTDOWN,     /* this dialer copy is stopping */
 };
 
 struct outcome {

@@ -157,8 +157,8 @@ static void ended(struct reporter *r, const struct leg_event *ev, Ocpb__HangupCa
     e.dialed_unix_ms = atomic_load(&leg->dialed_unix_ms);
     e.answered_unix_ms = answered_ms;
     e.ended_unix_ms = ev->at_unix_ms;
-    e.duration_ms = answered_ms > 0 && ev->at_unix_ms > answered_ms ? ev->at_unix_ms - answered_ms
-                                                                    : 0;
+    e.duration_ms =
+        answered_ms > 0 && ev->at_unix_ms > answered_ms ? ev->at_unix_ms - answered_ms : 0;
     e.cause = cause;
     e.sip_code = ev->sip_code;
     e.sip_reason = (char *)ev->sip_reason;
@@ -174,20 +174,21 @@ static void ended(struct reporter *r, const struct leg_event *ev, Ocpb__HangupCa
 }
 
 /* media.<instance>.stop: releases the allocation, or ends a running call. */
-static enum oc_status stop_media(struct reporter *r, const struct leg *leg,
-                                 Ocpb__HangupCause cause, int sip_code)
+static enum oc_status stop_media(struct reporter *r, const struct leg *leg, Ocpb__HangupCause cause,
+                                 int sip_code)
 {
     if (!leg->media_stop_subject || !*leg->media_stop_subject)
         return OC_OK;
     Ocpb__StopMediaRequest req = OCPB__STOP_MEDIA_REQUEST__INIT;
-    struct oc_call call = {.tenant_id = leg->tenant_id, .request_id = leg->request_id,
+    struct oc_call call = {.tenant_id = leg->tenant_id,
+                           .request_id = leg->request_id,
                            .timeout_ms = REPORTER_MEDIA_TIMEOUT_MS};
     char err[256];
     req.call_id = (char *)leg->call_id;
     req.cause = cause;
     req.sip_code = sip_code;
-    enum oc_status st = oc_bus_call(r->d->svc->bus, leg->media_stop_subject, &call, &req.base,
-                                    NULL, NULL, NULL, err, sizeof(err));
+    enum oc_status st = oc_bus_call(r->d->svc->bus, leg->media_stop_subject, &call, &req.base, NULL,
+                                    NULL, NULL, err, sizeof(err));
     if (st != OC_OK && st != OC_ERR_NOT_FOUND)
         oc_warn("call %s: %s: %s", leg->call_id, leg->media_stop_subject, err);
     return st;
@@ -213,7 +214,8 @@ static void on_answered(struct reporter *r, struct leg_event *ev)
 {
     struct leg *leg = ev->leg;
     Ocpb__StartMediaRequest req = OCPB__START_MEDIA_REQUEST__INIT;
-    struct oc_call call = {.tenant_id = leg->tenant_id, .request_id = leg->request_id,
+    struct oc_call call = {.tenant_id = leg->tenant_id,
+                           .request_id = leg->request_id,
                            .timeout_ms = REPORTER_MEDIA_TIMEOUT_MS};
     char err[256];
 
@@ -246,8 +248,8 @@ static void on_unanswered(struct reporter *r, struct leg_event *ev)
     const char *cause = enum_name(&ocpb__hangup_cause__descriptor, ev->cause);
 
     oc_metric_add(r->d->calls_unanswered, 1);
-    if (store_leg_end(r->d->svc->db, leg->tenant_id, leg->dispatch_id, "failed", ev->sip_code,
-                      NULL, cause) != OC_OK)
+    if (store_leg_end(r->d->svc->db, leg->tenant_id, leg->dispatch_id, "failed", ev->sip_code, NULL,
+                      cause) != OC_OK)
         oc_warn("call %s: the leg's end was not recorded", leg->call_id);
     if (ev->outcome != OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_UNSPECIFIED)
         progress(r, ev, ev->outcome);
@@ -262,15 +264,15 @@ static void on_hangup(struct reporter *r, struct leg_event *ev)
     struct leg *leg = ev->leg;
     const char *by = ev->side == OCPB__HANGUP_SIDE__HANGUP_SIDE_CONTACT ? "contact"
                      : ev->side == OCPB__HANGUP_SIDE__HANGUP_SIDE_AGENT ? "agent"
-                                                                          : "system";
+                                                                        : "system";
     Ocpb__HangupCause cause = ev->side == OCPB__HANGUP_SIDE__HANGUP_SIDE_CONTACT
                                   ? OCPB__HANGUP_CAUSE__HANGUP_CAUSE_CONTACT_HANGUP
                               : ev->side == OCPB__HANGUP_SIDE__HANGUP_SIDE_AGENT
                                   ? OCPB__HANGUP_CAUSE__HANGUP_CAUSE_AGENT_HANGUP
                                   : OCPB__HANGUP_CAUSE__HANGUP_CAUSE_MEDIA_ERROR;
 
-    if (store_leg_end(r->d->svc->db, leg->tenant_id, leg->dispatch_id, "ended", ev->sip_code,
-                      by, enum_name(&ocpb__hangup_cause__descriptor, cause)) != OC_OK)
+    if (store_leg_end(r->d->svc->db, leg->tenant_id, leg->dispatch_id, "ended", ev->sip_code, by,
+                      enum_name(&ocpb__hangup_cause__descriptor, cause)) != OC_OK)
         oc_warn("call %s: the leg's end was not recorded", leg->call_id);
     progress(r, ev, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_HANGUP);
 

@@ -37,7 +37,7 @@ enum leg_event_kind {
 
 struct leg_event {
     enum leg_event_kind kind;
-    struct leg *leg;                /* a reference, dropped with the event */
+    struct leg *leg; /* a reference, dropped with the event */
     int64_t at_unix_ms;
     int sip_code;
     char sip_reason[96];

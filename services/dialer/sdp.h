@@ -15,8 +15,8 @@
 #include "oc/status.h"
 
 enum sdp_codec {
-    SDP_PCMU,               /* payload type 0 */
-    SDP_PCMA,               /* payload type 8 */
+    SDP_PCMU, /* payload type 0 */
+    SDP_PCMA, /* payload type 8 */
 };
 
 /**
@@ -27,10 +27,10 @@ size_t sdp_offer(char *out, size_t cap, const char *addr, unsigned port,
                  const enum sdp_codec *codecs, size_t n_codecs, uint64_t session_id);
 
 struct sdp_answer {
-    char addr[64];          /* IPv4 address to send RTP to */
+    char addr[64]; /* IPv4 address to send RTP to */
     unsigned port;
     enum sdp_codec codec;
-    unsigned payload_type;  /* as the answer numbers it (static 0/8, or dynamic) */
+    unsigned payload_type; /* as the answer numbers it (static 0/8, or dynamic) */
 };
 
 /**

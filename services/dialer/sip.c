@@ -71,10 +71,10 @@ enum sip_cmd_kind {
 
 struct sip_cmd {
     enum sip_cmd_kind kind;
-    struct leg *leg;            /* DIAL: a reference the command owns */
-    char call_id[128];          /* HANGUP */
-    enum sip_end why;           /* HANGUP */
-    int grace_ms;               /* SHUTDOWN */
+    struct leg *leg;   /* DIAL: a reference the command owns */
+    char call_id[128]; /* HANGUP */
+    enum sip_end why;  /* HANGUP */
+    int grace_ms;      /* SHUTDOWN */
     /* DIAL: the poster waits for done; an abandoned command is freed by the thread. */
     bool done;
     bool abandoned;
@@ -83,9 +83,9 @@ struct sip_cmd {
 };
 
 enum sip_call_state {
-    SC_CALLING,                 /* INVITE sent, no final answer */
+    SC_CALLING, /* INVITE sent, no final answer */
     SC_ANSWERED,
-    SC_ENDING,                  /* CANCEL or BYE sent, or BYE received */
+    SC_ENDING, /* CANCEL or BYE sent, or BYE received */
 };
 
 struct sip_call {
@@ -97,7 +97,7 @@ struct sip_call {
     enum outcome_cancel cancel;
     bool ringing_reported;
     bool auth_tried;
-    bool reported;              /* the final event went out */
+    bool reported; /* the final event went out */
     struct sip_call *next;
 };
 
@@ -111,9 +111,9 @@ struct sip_ua {
     pthread_cond_t cond;
     struct sip_cmd *head;
     struct sip_cmd *tail;
-    bool ready;                 /* the thread finished starting */
+    bool ready; /* the thread finished starting */
     enum oc_status start_status;
-    bool accepting;             /* false once shutting down or failed */
+    bool accepting; /* false once shutting down or failed */
     int efd;
 
     /* The thread's own. */
@@ -157,9 +157,8 @@ static void sofia_log(void *stream, char const *fmt, va_list ap)
 /* ================================================================ events out */
 
 static void post_event(struct sip_call *sc, enum leg_event_kind kind, int status,
-                       const char *phrase, const sip_t *sip, void (*fill)(struct leg_event *,
-                                                                          void *),
-                       void *arg)
+                       const char *phrase, const sip_t *sip,
+                       void (*fill)(struct leg_event *, void *), void *arg)
 {
     struct leg_event *ev = leg_event_new(kind, sc->leg);
     if (!ev) {
@@ -189,8 +188,8 @@ static void fill_unanswered(struct leg_event *ev, void *p)
     snprintf(ev->error, sizeof(ev->error), "%s", a->error ? a->error : "");
 }
 
-static void report_unanswered(struct sip_call *sc, int status, const char *phrase,
-                              const sip_t *sip, const char *error)
+static void report_unanswered(struct sip_call *sc, int status, const char *phrase, const sip_t *sip,
+                              const char *error)
 {
     if (sc->reported)
         return;
@@ -257,8 +256,7 @@ static void on_ring_timeout(su_root_magic_t *magic, su_timer_t *t, struct sip_ca
     (void)t;
     if (sc->state != SC_CALLING)
         return;
-    oc_info("call %s: no answer within %d s; canceling", sc->leg->call_id,
-            sc->leg->ring_timeout_s);
+    oc_info("call %s: no answer within %d s; canceling", sc->leg->call_id, sc->leg->ring_timeout_s);
     sc->cancel = OUTCOME_RING_TIMEOUT;
     sc->state = SC_ENDING;
     nua_cancel(sc->nh, TAG_END());
@@ -296,10 +294,10 @@ static enum oc_status dial(struct sip_ua *ua, struct leg *leg)
     sc->ua = ua;
     sc->leg = leg_ref(leg);
     sc->state = SC_CALLING;
-    sc->nh = nua_handle(ua->nua, sc, SIPTAG_TO_STR(leg->target_uri),
-                        SIPTAG_FROM_STR(leg->from_uri), TAG_END());
-    sc->ring_timer = su_timer_create(su_root_task(ua->root),
-                                     (su_duration_t)leg->ring_timeout_s * 1000);
+    sc->nh = nua_handle(ua->nua, sc, SIPTAG_TO_STR(leg->target_uri), SIPTAG_FROM_STR(leg->from_uri),
+                        TAG_END());
+    sc->ring_timer =
+        su_timer_create(su_root_task(ua->root), (su_duration_t)leg->ring_timeout_s * 1000);
     if (!sc->nh || !sc->ring_timer) {
         free_call(sc);
         return OC_ERR_NOMEM;
@@ -490,8 +488,7 @@ static void run_command(struct sip_ua *ua, struct sip_cmd *cmd)
         for (struct sip_call *sc = ua->calls; sc; sc = sc->next)
             end_call(sc, SIP_END_SYSTEM);
         /* With calls, their final answers get the grace; without, nothing waits. */
-        ua->shutdown_timer =
-            su_timer_create(su_root_task(ua->root), ua->calls ? cmd->grace_ms : 1);
+        ua->shutdown_timer = su_timer_create(su_root_task(ua->root), ua->calls ? cmd->grace_ms : 1);
         if (!ua->shutdown_timer || su_timer_set(ua->shutdown_timer, finish_shutdown, NULL) != 0)
             su_root_break(ua->root);
         break;
@@ -734,8 +731,8 @@ void sip_ua_stop(struct sip_ua *ua, int timeout_ms)
         struct sip_cmd *cmd = calloc(1, sizeof(*cmd));
         if (cmd) {
             cmd->kind = SIP_CMD_SHUTDOWN;
-            cmd->grace_ms = timeout_ms > SIP_SHUTDOWN_WAIT_MS ? timeout_ms - SIP_SHUTDOWN_WAIT_MS
-                                                              : 1;
+            cmd->grace_ms =
+                timeout_ms > SIP_SHUTDOWN_WAIT_MS ? timeout_ms - SIP_SHUTDOWN_WAIT_MS : 1;
             if (!post_command(ua, cmd))
                 free(cmd); /* the thread failed to start and has ended */
         }

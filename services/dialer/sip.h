@@ -18,9 +18,9 @@ struct sip_ua;
 
 /** Why the dialer ends a call itself. */
 enum sip_end {
-    SIP_END_AGENT,          /* media asked: the agent said its closing line */
-    SIP_END_SYSTEM,         /* the media copy failed, or this copy is stopping */
-    SIP_END_CANCELED,       /* the platform canceled the call before the answer */
+    SIP_END_AGENT,    /* media asked: the agent said its closing line */
+    SIP_END_SYSTEM,   /* the media copy failed, or this copy is stopping */
+    SIP_END_CANCELED, /* the platform canceled the call before the answer */
 };
 
 /**

@@ -14,10 +14,10 @@
 #include "oc/crypto.h"
 #include "oc/log.h"
 
-#define NUMBER_COLUMNS                                                                           \
-    "id, kind, caller_id, coalesce(trunk, ''), label, status, max_concurrent,"                   \
-    " sip_secret IS NOT NULL, (extract(epoch FROM created_at) * 1000)::bigint,"                  \
-    " (extract(epoch FROM updated_at) * 1000)::bigint,"                                          \
+#define NUMBER_COLUMNS                                                                             \
+    "id, kind, caller_id, coalesce(trunk, ''), label, status, max_concurrent,"                     \
+    " sip_secret IS NOT NULL, (extract(epoch FROM created_at) * 1000)::bigint,"                    \
+    " (extract(epoch FROM updated_at) * 1000)::bigint,"                                            \
     " ((extract(epoch FROM created_at) * 1000000)::bigint)::text || ':' || id"
 
 static const char *const kind_names[] = {"", "sip", "twilio", "plivo", "vonage"};
@@ -192,14 +192,14 @@ static enum oc_status number_list_tx(struct oc_db_conn *c, void *p)
 
     /* One row more than asked tells whether another page follows. */
     snprintf(limit, sizeof(limit), "%d", arg->limit + 1);
-    enum oc_status st = oc_db_q(
-        c, &r,
-        "SELECT " NUMBER_COLUMNS " FROM phone_numbers"
-        " WHERE tenant_id = $1 AND ($2 = '' OR kind = $2)"
-        "   AND ($3::bigint IS NULL OR (created_at, id) >"
-        "        ('epoch'::timestamptz + $3::bigint * interval '1 microsecond', $4::uuid))"
-        " ORDER BY created_at, id LIMIT $5::int",
-        arg->tenant_id, kind_names[arg->kind], arg->after_us, arg->after_id, limit);
+    enum oc_status st =
+        oc_db_q(c, &r,
+                "SELECT " NUMBER_COLUMNS " FROM phone_numbers"
+                " WHERE tenant_id = $1 AND ($2 = '' OR kind = $2)"
+                "   AND ($3::bigint IS NULL OR (created_at, id) >"
+                "        ('epoch'::timestamptz + $3::bigint * interval '1 microsecond', $4::uuid))"
+                " ORDER BY created_at, id LIMIT $5::int",
+                arg->tenant_id, kind_names[arg->kind], arg->after_us, arg->after_id, limit);
     if (st != OC_OK)
         return st;
     int rows = PQntuples(r);
@@ -227,8 +227,8 @@ enum oc_status store_number_list(struct oc_db *db, const char *tenant_id, int ki
                                  const char *cursor, int limit, struct oc_arena *arena,
                                  Ocpb__PhoneNumber ***out, size_t *n, const char **next)
 {
-    struct number_list_arg arg = {.tenant_id = tenant_id, .kind = kind, .limit = limit,
-                                  .arena = arena};
+    struct number_list_arg arg = {
+        .tenant_id = tenant_id, .kind = kind, .limit = limit, .arena = arena};
     if (kind < 0 || kind > 4)
         return OC_ERR_INVALID;
     if (cursor && *cursor) {
@@ -387,11 +387,10 @@ enum oc_status store_leg_forget(struct oc_db *db, const char *tenant_id, const c
 enum oc_status store_leg_media(struct oc_db *db, const char *tenant_id, const char *job_id,
                                const char *media_instance, const char *media_addr)
 {
-    struct leg_update_arg arg = {
-        .sql = "UPDATE call_legs SET media_instance = $3, media_addr = $4"
-               " WHERE tenant_id = $1 AND job_id = $2",
-        .params = {tenant_id, job_id, media_instance, media_addr},
-        .n = 4};
+    struct leg_update_arg arg = {.sql = "UPDATE call_legs SET media_instance = $3, media_addr = $4"
+                                        " WHERE tenant_id = $1 AND job_id = $2",
+                                 .params = {tenant_id, job_id, media_instance, media_addr},
+                                 .n = 4};
     return with_tenant(db, tenant_id, leg_update_tx, &arg);
 }
 

@@ -19,16 +19,16 @@
 /* ------------------------------------------------------------ numbers */
 
 struct store_number_new {
-    const char *id;                 /* chosen by the caller (it is sealed into the secret) */
+    const char *id; /* chosen by the caller (it is sealed into the secret) */
     const char *tenant_id;
     const char *caller_id;
-    const char *trunk;              /* canonical form */
+    const char *trunk; /* canonical form */
     const char *label;
     int max_concurrent;
-    const char *sip_username;       /* NULL: no credentials */
-    const uint8_t *sip_secret;      /* sealed password */
+    const char *sip_username;  /* NULL: no credentials */
+    const uint8_t *sip_secret; /* sealed password */
     size_t sip_secret_len;
-    const char *created_by;         /* may be NULL */
+    const char *created_by; /* may be NULL */
 };
 
 /** Inserts a SIP number; on OC_OK *out is the stored number (in arena). */
@@ -60,7 +60,7 @@ enum oc_status store_number_credentials(struct oc_db *db, const char *tenant_id,
 struct store_leg {
     const char *tenant_id;
     const char *call_id;
-    const char *job_id;             /* the job's dispatch id */
+    const char *job_id; /* the job's dispatch id */
     const char *number_id;
     const char *from_e164;
     const char *to_e164;

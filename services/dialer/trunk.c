@@ -40,9 +40,10 @@ enum oc_status trunk_parse(const char *uri, struct trunk *out, const char **why)
     size_t hlen = 0;
     while (host_char(p[hlen]))
         hlen++;
-    if (hlen == 0 || hlen >= sizeof(t.host) || p[0] == '.' || p[0] == '-' ||
-        p[hlen - 1] == '.' || p[hlen - 1] == '-') {
-        *why = p[hlen] == '@' ? "a trunk names a host, not a user" : "the trunk's host is not valid";
+    if (hlen == 0 || hlen >= sizeof(t.host) || p[0] == '.' || p[0] == '-' || p[hlen - 1] == '.' ||
+        p[hlen - 1] == '-') {
+        *why =
+            p[hlen] == '@' ? "a trunk names a host, not a user" : "the trunk's host is not valid";
         return OC_ERR_INVALID;
     }
     if (p[hlen] == '@') {

@@ -17,9 +17,9 @@
 #define TRUNK_DEFAULT_PORT 5060
 
 struct trunk {
-    char host[TRUNK_HOST_MAX];  /* a host name or an IPv4 address */
-    int port;                   /* TRUNK_DEFAULT_PORT when not written */
-    bool tcp;                   /* ;transport=tcp */
+    char host[TRUNK_HOST_MAX]; /* a host name or an IPv4 address */
+    int port;                  /* TRUNK_DEFAULT_PORT when not written */
+    bool tcp;                  /* ;transport=tcp */
 };
 
 /** True for "+" and 2 to 15 digits, the first not 0 (ITU-T E.164). */

@@ -67,7 +67,7 @@ enum oc_status page_cursor_decode(struct oc_arena *a, const char *text, char wan
     if (oc_base64_decode(text, n, plain, n, &len) != OC_OK)
         return OC_ERR_INVALID;
     plain[len] = '\0';
-    if (strlen((char *)plain) != len || len < 3 + 36 + 1 || plain[0] != (uint8_t)want ||
+    if (strlen((char *)plain) != len || len < 2 + 1 + 36 || plain[0] != (uint8_t)want ||
         plain[1] != '|' || plain[len - 37] != '|')
         return OC_ERR_INVALID;
     char *s = (char *)plain;

@@ -117,8 +117,8 @@ static enum oc_status build_script(struct call *c, const Ocpb__AllocateMediaRequ
     }
     s->lines = lines;
 
-    s->n_objections = as->n_objections < DIALOGUE_MAX_OBJECTIONS ? as->n_objections
-                                                                  : DIALOGUE_MAX_OBJECTIONS;
+    s->n_objections =
+        as->n_objections < DIALOGUE_MAX_OBJECTIONS ? as->n_objections : DIALOGUE_MAX_OBJECTIONS;
     struct dialogue_objection *obj =
         oc_arena_alloc(a, (s->n_objections ? s->n_objections : 1) * sizeof(*obj));
     if (!obj)
@@ -194,16 +194,15 @@ enum oc_status call_new(struct call **out, struct media *m, const Ocpb__Allocate
     c->lead_id = adup(a, lead ? lead->id : "");
     c->contact_name = adup(a, lead ? lead->name : "");
     c->timezone = adup(a, lead ? lead->timezone : "");
-    c->country = adup(a, req->country && *req->country ? req->country
-                                                        : (lead ? lead->region : ""));
+    c->country = adup(a, req->country && *req->country ? req->country : (lead ? lead->region : ""));
     c->phone_e164 = adup(a, req->phone_e164);
     c->hangup_subject = adup(a, req->hangup_subject);
     c->language = as->language;
     if (as->voice && *as->voice)
         c->voice = adup(a, as->voice);
     else
-        c->voice = adup(a, as->language == OCPB__LANGUAGE__LANGUAGE_ES ? cfg->voice_es
-                                                                        : cfg->voice_en);
+        c->voice =
+            adup(a, as->language == OCPB__LANGUAGE__LANGUAGE_ES ? cfg->voice_es : cfg->voice_en);
 
     st = build_script(c, req);
     if (st != OC_OK)
@@ -239,8 +238,8 @@ enum oc_status call_new(struct call **out, struct media *m, const Ocpb__Allocate
     c->expires_mono_ms = now_mono + ttl;
 
     if (!c->tenant_id || !c->call_id || !c->dispatch_id || !c->campaign_id || !c->lead_id ||
-        !c->contact_name || !c->timezone || !c->country || !c->phone_e164 ||
-        !c->hangup_subject || !c->voice || !c->request_id) {
+        !c->contact_name || !c->timezone || !c->country || !c->phone_e164 || !c->hangup_subject ||
+        !c->voice || !c->request_id) {
         st = OC_ERR_NOMEM;
         goto fail;
     }
@@ -279,8 +278,7 @@ void call_adopt(struct call *c, struct worker *w, int64_t now_mono_ms)
         struct prompt *p = &c->prompts[i];
         if (p->state != PROMPT_PENDING)
             continue;
-        struct speech_job *j =
-            speech_job_new_tts(p->text, c->voice, (int)c->media->cfg.tts_rate);
+        struct speech_job *j = speech_job_new_tts(p->text, c->voice, (int)c->media->cfg.tts_rate);
         if (!j) {
             p->state = PROMPT_FAILED;
             continue;
@@ -419,8 +417,8 @@ static void send_frame(struct call *c, const int16_t pcm[CALL_FRAME_SAMPLES])
     g711_encode(c->law, pcm, CALL_FRAME_SAMPLES, payload);
     rtp_sender_next(&c->tx, c->payload_type, CALL_FRAME_SAMPLES, &h);
     size_t n = rtp_write(packet, sizeof(packet), &h, payload, sizeof(payload));
-    ssize_t sent = sendto(c->fd, packet, n, MSG_DONTWAIT, (struct sockaddr *)&c->remote,
-                          sizeof(c->remote));
+    ssize_t sent =
+        sendto(c->fd, packet, n, MSG_DONTWAIT, (struct sockaddr *)&c->remote, sizeof(c->remote));
     if (sent == (ssize_t)n)
         c->packets_out++;
     else
@@ -496,8 +494,8 @@ static void hear(struct call *c, const int16_t in[CALL_FRAME_SAMPLES])
                            ? (c->vad.unvoiced_run - CALL_TAIL_FRAMES) * CALL_FRAME_SAMPLES
                            : 0;
         c->utterance_len = quiet < c->utterance_len ? c->utterance_len - quiet : 0;
-        int64_t end_ms = c->offset0_ms +
-                         ((int64_t)c->ticks + 1 - (int64_t)c->vad.unvoiced_run) * CALL_FRAME_MS;
+        int64_t end_ms =
+            c->offset0_ms + ((int64_t)c->ticks + 1 - (int64_t)c->vad.unvoiced_run) * CALL_FRAME_MS;
         submit_utterance(c, end_ms);
         dialogue_contact_stopped(&c->dialogue, c->utterances, call_now(c));
     }
@@ -595,8 +593,8 @@ void call_begin(struct call *c, const struct call_start *s, int64_t now_mono_ms)
     c->began_unix_ms = unix_ms();
     c->answered_unix_ms = s->answered_unix_ms > 0 ? s->answered_unix_ms : c->began_unix_ms;
     c->dialed_unix_ms = s->dialed_unix_ms;
-    c->offset0_ms = c->began_unix_ms > c->answered_unix_ms ? c->began_unix_ms - c->answered_unix_ms
-                                                           : 0;
+    c->offset0_ms =
+        c->began_unix_ms > c->answered_unix_ms ? c->began_unix_ms - c->answered_unix_ms : 0;
     c->ticks = 0;
     c->last_rx_tick = 0;
     dialogue_init(&c->dialogue, &c->script, &c->timing);
@@ -629,8 +627,9 @@ void call_end(struct call *c, Ocpb__HangupCause cause, const char *error, bool a
     if (ask_dialer && *c->hangup_subject) {
         Ocpb__HangupCallRequest req = OCPB__HANGUP_CALL_REQUEST__INIT;
         req.call_id = (char *)c->call_id;
-        req.reason = (char *)protobuf_c_enum_descriptor_get_value(
-                         &ocpb__hangup_cause__descriptor, cause)->name;
+        req.reason =
+            (char *)protobuf_c_enum_descriptor_get_value(&ocpb__hangup_cause__descriptor, cause)
+                ->name;
         outbox_push(c->media->outbox, OUTBOX_REQUEST, c->hangup_subject, &req.base, NULL,
                     c->tenant_id, c->request_id);
     }
@@ -663,9 +662,8 @@ static void report(struct call *c)
     ev.dialed_unix_ms = c->dialed_unix_ms;
     ev.answered_unix_ms = c->answered_unix_ms;
     ev.ended_unix_ms = c->ended_unix_ms;
-    ev.duration_ms = c->ended_unix_ms > c->answered_unix_ms
-                         ? c->ended_unix_ms - c->answered_unix_ms
-                         : 0;
+    ev.duration_ms =
+        c->ended_unix_ms > c->answered_unix_ms ? c->ended_unix_ms - c->answered_unix_ms : 0;
     ev.cause = c->cause;
     ev.sip_code = 200;
     ev.sip_reason = "OK";
@@ -722,8 +720,8 @@ void call_tick(struct call *c, int64_t now_mono_ms, unsigned send, unsigned skip
     case CALL_ENDING:
         if (c->pending_stt <= 0 || now_mono_ms >= c->ending_deadline_mono_ms) {
             if (c->pending_stt > 0)
-                oc_warn("call %s: %d utterance(s) still being transcribed are left out",
-                        c->call_id, c->pending_stt);
+                oc_warn("call %s: %d utterance(s) still being transcribed are left out", c->call_id,
+                        c->pending_stt);
             report(c);
             c->state = CALL_DONE;
         }
@@ -741,11 +739,10 @@ void call_tick(struct call *c, int64_t now_mono_ms, unsigned send, unsigned skip
         call_end(c, c->cause, NULL, true, false, now_mono_ms);
     } else if ((int64_t)(c->ticks - c->last_rx_tick) * CALL_FRAME_MS >
                c->media->cfg.rtp_timeout_ms) {
-        call_end(c, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_MEDIA_TIMEOUT,
-                 "no audio from the far end", true, false, now_mono_ms);
+        call_end(c, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_MEDIA_TIMEOUT, "no audio from the far end",
+                 true, false, now_mono_ms);
     } else if (call_now(c) > c->timing.max_duration_ms + CALL_HARD_STOP_GRACE_MS) {
-        call_end(c, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_MAX_DURATION, NULL, true, false,
-                 now_mono_ms);
+        call_end(c, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_MAX_DURATION, NULL, true, false, now_mono_ms);
     }
 }
 
@@ -776,8 +773,7 @@ void call_on_speech(struct call *c, struct speech_job *job, int64_t now_mono_ms)
         c->pending_stt--;
         const char *text = job->status == OC_OK && job->heard ? job->heard : "";
         if (job->status != OC_OK && job->status != OC_ERR_UNAVAILABLE)
-            oc_warn("call %s: speech-to-text failed: %s", c->call_id,
-                    oc_status_text(job->status));
+            oc_warn("call %s: speech-to-text failed: %s", c->call_id, oc_status_text(job->status));
         if (*text)
             add_turn(c, OCPB__SPEAKER__SPEAKER_CONTACT, text, job->start_ms, job->end_ms, false,
                      job->confidence);

@@ -39,10 +39,10 @@ struct speech_job;
 #define CALL_MAX_UTTERANCE_MS 20000
 
 enum call_state {
-    CALL_ALLOCATED,         /* port bound, prompts being synthesised, not answered */
-    CALL_RUNNING,           /* answered: frames flow */
-    CALL_ENDING,            /* over; waiting for the last words to be transcribed */
-    CALL_DONE,              /* reported (if it ran); the worker frees it */
+    CALL_ALLOCATED, /* port bound, prompts being synthesised, not answered */
+    CALL_RUNNING,   /* answered: frames flow */
+    CALL_ENDING,    /* over; waiting for the last words to be transcribed */
+    CALL_DONE,      /* reported (if it ran); the worker frees it */
 };
 
 /** What media.<instance>.start says about the answered call. */
@@ -55,8 +55,8 @@ struct call_start {
 };
 
 enum prompt_state {
-    PROMPT_EMPTY,           /* no text: nothing to say */
-    PROMPT_PENDING,         /* being synthesised */
+    PROMPT_EMPTY,   /* no text: nothing to say */
+    PROMPT_PENDING, /* being synthesised */
     PROMPT_READY,
     PROMPT_FAILED,
 };
@@ -64,7 +64,7 @@ enum prompt_state {
 struct prompt {
     const char *text;
     enum prompt_state state;
-    int16_t *pcm;           /* 8 kHz, in the call's arena */
+    int16_t *pcm; /* 8 kHz, in the call's arena */
     size_t n;
 };
 
@@ -99,7 +99,7 @@ struct call {
     int fd;
     int port;
     struct sockaddr_in remote;
-    bool remote_latched;    /* the far end's source port was taken over once */
+    bool remote_latched; /* the far end's source port was taken over once */
     enum g711_law law;
     uint8_t payload_type;
     struct rtp_sender tx;
@@ -126,17 +126,17 @@ struct call {
     struct dialogue_timing timing;
     struct prompt *prompts;
     size_t n_prompts;
-    long playing;           /* the prompt being played, or -1 */
+    long playing; /* the prompt being played, or -1 */
     size_t play_pos;
-    int64_t play_start_ms;  /* call clock */
-    long waiting_prompt;    /* asked for but not synthesised yet, or -1 */
-    int64_t hangup_at_ms;   /* call clock; -1: not asked */
+    int64_t play_start_ms; /* call clock */
+    long waiting_prompt;   /* asked for but not synthesised yet, or -1 */
+    int64_t hangup_at_ms;  /* call clock; -1: not asked */
 
     /* Listening. */
     struct vad vad;
     int16_t history[CALL_PREROLL_FRAMES][CALL_FRAME_SAMPLES];
     uint64_t history_n;
-    int16_t *utterance;     /* capture buffer, allocated at the first speech */
+    int16_t *utterance; /* capture buffer, allocated at the first speech */
     size_t utterance_len;
     size_t utterance_cap;
     bool capturing;
@@ -151,7 +151,7 @@ struct call {
     const char *error;
     int64_t ending_deadline_mono_ms;
 
-    struct call *next;      /* the worker's list */
+    struct call *next; /* the worker's list */
 };
 
 /**

@@ -21,8 +21,8 @@ static bool nonempty(const char *s)
 
 size_t dialogue_prompt_count(const struct dialogue_script *s)
 {
-    size_t n_obj = s->n_objections < DIALOGUE_MAX_OBJECTIONS ? s->n_objections
-                                                             : DIALOGUE_MAX_OBJECTIONS;
+    size_t n_obj =
+        s->n_objections < DIALOGUE_MAX_OBJECTIONS ? s->n_objections : DIALOGUE_MAX_OBJECTIONS;
     return 2 + s->n_lines + n_obj;
 }
 
@@ -209,8 +209,8 @@ int dialogue_match_objection(const struct dialogue_script *s, uint64_t used, con
     char norm_text[DIALOGUE_MATCH_MAX];
     char phrase[DIALOGUE_MATCH_MAX];
     char norm_phrase[DIALOGUE_MATCH_MAX];
-    size_t n = s->n_objections < DIALOGUE_MAX_OBJECTIONS ? s->n_objections
-                                                         : DIALOGUE_MAX_OBJECTIONS;
+    size_t n =
+        s->n_objections < DIALOGUE_MAX_OBJECTIONS ? s->n_objections : DIALOGUE_MAX_OBJECTIONS;
 
     normalize(text, norm_text, sizeof(norm_text));
     if (strcmp(norm_text, " ") == 0)
@@ -261,11 +261,11 @@ size_t dialogue_render(const char *tmpl, const struct dialogue_vars *vars, char 
 {
     size_t n = 0;
 
-#define DIALOGUE_PUT(c)                                                                           \
-    do {                                                                                          \
-        if (n + 1 < cap)                                                                          \
-            out[n] = (c);                                                                         \
-        n++;                                                                                      \
+#define DIALOGUE_PUT(c)                                                                            \
+    do {                                                                                           \
+        if (n + 1 < cap)                                                                           \
+            out[n] = (c);                                                                          \
+        n++;                                                                                       \
     } while (0)
 
     for (const char *p = tmpl ? tmpl : ""; *p;) {

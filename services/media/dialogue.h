@@ -28,36 +28,36 @@
 #define DIALOGUE_MAX_OBJECTIONS 64
 
 struct dialogue_objection {
-    const char *trigger;    /* example phrases separated by "|" */
+    const char *trigger; /* example phrases separated by "|" */
     const char *response;
 };
 
 struct dialogue_script {
-    const char *greeting;   /* NULL or "": none */
+    const char *greeting; /* NULL or "": none */
     const char *const *lines;
     size_t n_lines;
-    const char *closing;    /* NULL or "": hang up without one */
+    const char *closing; /* NULL or "": hang up without one */
     const struct dialogue_objection *objections;
     size_t n_objections;
 };
 
 struct dialogue_timing {
-    int64_t reply_timeout_ms;   /* silence after a line before going on */
-    int64_t stt_timeout_ms;     /* after the contact stopped, wait this long for their words */
-    int64_t max_duration_ms;    /* close the call after this; 0: no limit */
+    int64_t reply_timeout_ms; /* silence after a line before going on */
+    int64_t stt_timeout_ms;   /* after the contact stopped, wait this long for their words */
+    int64_t max_duration_ms;  /* close the call after this; 0: no limit */
 };
 
 enum dialogue_state {
-    DIALOGUE_IDLE,          /* not started */
-    DIALOGUE_SPEAKING,      /* the agent is saying a prompt */
-    DIALOGUE_LISTENING,     /* waiting for the contact to speak or finish */
-    DIALOGUE_HEARD,         /* the contact finished; waiting for their words */
-    DIALOGUE_DONE,          /* hung up */
+    DIALOGUE_IDLE,      /* not started */
+    DIALOGUE_SPEAKING,  /* the agent is saying a prompt */
+    DIALOGUE_LISTENING, /* waiting for the contact to speak or finish */
+    DIALOGUE_HEARD,     /* the contact finished; waiting for their words */
+    DIALOGUE_DONE,      /* hung up */
 };
 
 enum dialogue_act {
     DIALOGUE_ACT_NONE,
-    DIALOGUE_ACT_SAY,       /* say action.prompt, then call dialogue_agent_done */
+    DIALOGUE_ACT_SAY, /* say action.prompt, then call dialogue_agent_done */
     DIALOGUE_ACT_HANGUP,
 };
 
@@ -70,15 +70,15 @@ struct dialogue {
     const struct dialogue_script *script;
     struct dialogue_timing timing;
     enum dialogue_state state;
-    size_t next_line;           /* the next script line to say */
-    size_t prompt;              /* the prompt being said (SPEAKING) */
-    bool closing;               /* the closing line has been started */
+    size_t next_line; /* the next script line to say */
+    size_t prompt;    /* the prompt being said (SPEAKING) */
+    bool closing;     /* the closing line has been started */
     bool contact_speaking;
     bool max_duration_reached;
     uint64_t objections_used;   /* bit j: objection j was answered already */
     uint64_t awaited_utterance; /* HEARD: the utterance whose words close the turn */
     int64_t started_ms;
-    int64_t since_ms;           /* LISTENING or HEARD since */
+    int64_t since_ms; /* LISTENING or HEARD since */
 };
 
 /** Number of prompt slots of a script (including empty ones). */
@@ -127,11 +127,11 @@ int dialogue_match_objection(const struct dialogue_script *s, uint64_t used, con
 
 /** Values for the placeholders of dialogue_render; NULL fields render empty. */
 struct dialogue_vars {
-    const char *name;           /* {name} */
-    const char *first_name;     /* {first_name}; falls back to {name} */
-    const char *company;        /* {company}: the contact's company */
-    const char *agent_name;     /* {agent_name} */
-    const char *company_name;   /* {company_name}: the caller's company */
+    const char *name;         /* {name} */
+    const char *first_name;   /* {first_name}; falls back to {name} */
+    const char *company;      /* {company}: the contact's company */
+    const char *agent_name;   /* {agent_name} */
+    const char *company_name; /* {company_name}: the caller's company */
 };
 
 /**

@@ -30,7 +30,7 @@ uint8_t g711_ulaw_encode(int16_t pcm)
     for (int bits = v >> 8; bits != 0; bits >>= 1)
         segment++;
     int mantissa = (v >> (segment + 3)) & 0x0F;
-    return (uint8_t)~(sign | (segment << 4) | mantissa);
+    return (uint8_t) ~(sign | (segment << 4) | mantissa);
 }
 
 int16_t g711_ulaw_decode(uint8_t code)

@@ -69,8 +69,9 @@ static struct worker *least_loaded(struct media *m)
     return best;
 }
 
-static enum oc_status handle_media_allocate_inner(struct oc_request *req, const ProtobufCMessage *msg,
-                                            ProtobufCMessage **out)
+static enum oc_status handle_media_allocate_inner(struct oc_request *req,
+                                                  const ProtobufCMessage *msg,
+                                                  ProtobufCMessage **out)
 {
     struct media *m = media_of(req);
     const Ocpb__AllocateMediaRequest *in = (const Ocpb__AllocateMediaRequest *)msg;
@@ -131,7 +132,7 @@ static enum oc_status handle_media_allocate_inner(struct oc_request *req, const 
 }
 
 static enum oc_status handle_media_start_inner(struct oc_request *req, const ProtobufCMessage *msg,
-                                         ProtobufCMessage **out)
+                                               ProtobufCMessage **out)
 {
     struct media *m = media_of(req);
     const Ocpb__StartMediaRequest *in = (const Ocpb__StartMediaRequest *)msg;
@@ -168,7 +169,7 @@ static enum oc_status handle_media_start_inner(struct oc_request *req, const Pro
 }
 
 static enum oc_status handle_media_stop_inner(struct oc_request *req, const ProtobufCMessage *msg,
-                                        ProtobufCMessage **out)
+                                              ProtobufCMessage **out)
 {
     struct media *m = media_of(req);
     const Ocpb__StopMediaRequest *in = (const Ocpb__StopMediaRequest *)msg;

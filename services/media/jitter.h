@@ -30,10 +30,10 @@ struct jitter_slot {
 };
 
 struct jitter {
-    unsigned depth;         /* ticks between the first packet and its playout */
+    unsigned depth; /* ticks between the first packet and its playout */
     bool started;
-    unsigned wait;          /* ticks left before playout starts */
-    uint16_t next_seq;      /* the sequence number the next tick plays */
+    unsigned wait;     /* ticks left before playout starts */
+    uint16_t next_seq; /* the sequence number the next tick plays */
     uint64_t played, missing, late, resets;
     struct jitter_slot slots[JITTER_SLOTS];
 };

@@ -34,8 +34,8 @@
 #define MEDIA_END_CALLS_MS 1000
 #define MEDIA_OUTBOX_FLUSH_MS 1000
 
-/* The subject a JetStream publish of calls.ended needs: the stream that
- * holds it. Created idempotently with the same settings the dialer uses. */
+/* calls.ended is published to stream CALLS; it is created here when no
+ * other service made it yet (same settings as the dialer and analyzer). */
 static const char *const calls_subjects[] = {"calls.progress", "calls.ended", "calls.status"};
 
 static void media_on_configure(struct oc_service *svc, struct oc_cfg *cfg)
@@ -60,6 +60,33 @@ static void instance_token(struct media *m, const char *instance)
         snprintf(m->instance, sizeof(m->instance), "copy-%s", i ? instance : "unnamed");
 }
 
+/* True when the stream exists already. */
+static bool stream_exists(struct oc_bus *bus, const char *name)
+{
+    jsCtx *js = NULL;
+    jsStreamInfo *si = NULL;
+    jsErrCode jerr = 0;
+    bool found = false;
+    if (natsConnection_JetStream(&js, oc_bus_nats(bus), NULL) != NATS_OK)
+        return false;
+    found = js_GetStreamInfo(&si, js, name, NULL, &jerr) == NATS_OK;
+    jsStreamInfo_Destroy(si);
+    jsCtx_Destroy(js);
+    return found;
+}
+
+/* Creates a stream only when it is missing, as every service does: several
+ * publish to it, and settings updated back and forth would help nobody. */
+static enum oc_status ensure_stream(struct oc_bus *bus, const struct oc_stream_config *sc)
+{
+    if (stream_exists(bus, sc->name))
+        return OC_OK;
+    enum oc_status st = oc_js_ensure_stream(bus, sc);
+    if (st == OC_OK)
+        oc_info("jetstream: created stream %s", sc->name);
+    return st;
+}
+
 static void media_on_stop(struct oc_service *svc);
 
 static enum oc_status media_on_start(struct oc_service *svc)
@@ -70,30 +97,34 @@ static enum oc_status media_on_start(struct oc_service *svc)
 
     m->svc = svc;
     instance_token(m, svc->instance);
-    m->calls_allocated = oc_metric_counter("media_calls_allocated_total", NULL,
-                                           "Media sessions allocated.");
-    m->calls_started = oc_metric_counter("media_calls_started_total", NULL,
-                                         "Calls answered and started.");
-    m->calls_ended = oc_metric_counter("media_calls_ended_total", NULL,
-                                       "Answered calls ended and reported.");
-    m->calls_active = oc_metric_gauge("media_calls_active", NULL,
-                                      "Sessions held now, allocated or running.");
+    m->calls_allocated =
+        oc_metric_counter("media_calls_allocated_total", NULL, "Media sessions allocated.");
+    m->calls_started =
+        oc_metric_counter("media_calls_started_total", NULL, "Calls answered and started.");
+    m->calls_ended =
+        oc_metric_counter("media_calls_ended_total", NULL, "Answered calls ended and reported.");
+    m->calls_active =
+        oc_metric_gauge("media_calls_active", NULL, "Sessions held now, allocated or running.");
     m->frames_late = oc_metric_counter("media_frames_skipped_total", NULL,
                                        "Frames skipped because a worker woke up too late.");
 
-    const struct oc_stream_config calls = {
-        .name = "CALLS", .subjects = calls_subjects, .n_subjects = 3,
-        .max_age_s = 14 * 24 * 3600, .duplicate_window_s = 600};
-    st = oc_js_ensure_stream(svc->bus, &calls);
+    const struct oc_stream_config calls = {.name = "CALLS",
+                                           .subjects = calls_subjects,
+                                           .n_subjects = 3,
+                                           .max_age_s = 14 * 24 * 3600,
+                                           .duplicate_window_s = 600};
+    st = ensure_stream(svc->bus, &calls);
     if (st != OC_OK)
         return st;
 
     st = outbox_new(&m->outbox, svc->bus);
     if (st != OC_OK)
         goto fail;
-    const struct speech_config sc = {
-        .threads = (int)c->speech_threads, .stt_enabled = c->stt_enabled,
-        .hmm = c->stt_hmm, .lm = c->stt_lm, .dict = c->stt_dict};
+    const struct speech_config sc = {.threads = (int)c->speech_threads,
+                                     .stt_enabled = c->stt_enabled,
+                                     .hmm = c->stt_hmm,
+                                     .lm = c->stt_lm,
+                                     .dict = c->stt_dict};
     st = speech_pool_new(&m->speech, &sc);
     if (st != OC_OK)
         goto fail;
@@ -120,9 +151,8 @@ static enum oc_status media_on_start(struct oc_service *svc)
     st = media_serve_instance(m);
     if (st != OC_OK)
         goto fail;
-    oc_info("media: instance %s, rtp %s:%ld-%ld (advertised as %s), %zu worker(s)",
-            m->instance, c->rtp_addr, c->rtp_port_min, c->rtp_port_max, c->rtp_advertise,
-            m->n_workers);
+    oc_info("media: instance %s, rtp %s:%ld-%ld (advertised as %s), %zu worker(s)", m->instance,
+            c->rtp_addr, c->rtp_port_min, c->rtp_port_max, c->rtp_advertise, m->n_workers);
     return OC_OK;
 
 fail:

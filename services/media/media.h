@@ -47,28 +47,28 @@ struct worker;
 
 /** Everything read from MEDIA_* variables (config.c). */
 struct media_config {
-    const char *rtp_addr;           /* MEDIA_RTP_ADDR: address RTP sockets bind */
-    const char *rtp_advertise;      /* MEDIA_RTP_ADVERTISE: address put in the SDP */
-    long rtp_port_min;              /* MEDIA_RTP_PORTS "min-max" */
+    const char *rtp_addr;      /* MEDIA_RTP_ADDR: address RTP sockets bind */
+    const char *rtp_advertise; /* MEDIA_RTP_ADVERTISE: address put in the SDP */
+    long rtp_port_min;         /* MEDIA_RTP_PORTS "min-max" */
     long rtp_port_max;
-    long workers;                   /* MEDIA_WORKERS */
-    long max_calls;                 /* MEDIA_MAX_CALLS */
-    long speech_threads;            /* MEDIA_SPEECH_THREADS */
-    bool stt_enabled;               /* MEDIA_STT */
-    const char *stt_hmm;            /* MEDIA_STT_HMM, MEDIA_STT_LM, MEDIA_STT_DICT */
+    long workers;        /* MEDIA_WORKERS */
+    long max_calls;      /* MEDIA_MAX_CALLS */
+    long speech_threads; /* MEDIA_SPEECH_THREADS */
+    bool stt_enabled;    /* MEDIA_STT */
+    const char *stt_hmm; /* MEDIA_STT_HMM, MEDIA_STT_LM, MEDIA_STT_DICT */
     const char *stt_lm;
     const char *stt_dict;
-    long tts_rate;                  /* MEDIA_TTS_RATE: words per minute */
-    const char *voice_en;           /* MEDIA_TTS_VOICE_EN */
-    const char *voice_es;           /* MEDIA_TTS_VOICE_ES */
-    long jitter_ms;                 /* MEDIA_JITTER_MS */
-    long vad_min_db;                /* MEDIA_VAD_MIN_DB (negative dBFS) */
-    long vad_end_ms;                /* MEDIA_VAD_END_MS */
-    long reply_timeout_ms;          /* MEDIA_REPLY_TIMEOUT_MS */
-    long stt_timeout_ms;            /* MEDIA_STT_TIMEOUT_MS */
-    long rtp_timeout_ms;            /* MEDIA_RTP_TIMEOUT_MS */
-    long max_duration_s;            /* MEDIA_MAX_DURATION_S */
-    long allocation_ttl_ms;         /* MEDIA_ALLOCATION_TTL_MS */
+    long tts_rate;          /* MEDIA_TTS_RATE: words per minute */
+    const char *voice_en;   /* MEDIA_TTS_VOICE_EN */
+    const char *voice_es;   /* MEDIA_TTS_VOICE_ES */
+    long jitter_ms;         /* MEDIA_JITTER_MS */
+    long vad_min_db;        /* MEDIA_VAD_MIN_DB (negative dBFS) */
+    long vad_end_ms;        /* MEDIA_VAD_END_MS */
+    long reply_timeout_ms;  /* MEDIA_REPLY_TIMEOUT_MS */
+    long stt_timeout_ms;    /* MEDIA_STT_TIMEOUT_MS */
+    long rtp_timeout_ms;    /* MEDIA_RTP_TIMEOUT_MS */
+    long max_duration_s;    /* MEDIA_MAX_DURATION_S */
+    long allocation_ttl_ms; /* MEDIA_ALLOCATION_TTL_MS */
 };
 
 /**

@@ -38,7 +38,7 @@ struct outbox {
     struct outbox_item *head;
     struct outbox_item *tail;
     bool closing;
-    long long deadline_ms;      /* while closing: give up after this */
+    long long deadline_ms; /* while closing: give up after this */
 };
 
 static long long mono_ms(void)
@@ -106,16 +106,16 @@ static void send_item(struct outbox *o, struct outbox_item *it)
                 break;
             }
             if (i == OUTBOX_DURABLE_TRIES) {
-                oc_error("outbox: %s %s not stored after %d tries: %s", it->subject, it->msg_id,
-                         i, oc_status_text(st));
+                oc_error("outbox: %s %s not stored after %d tries: %s", it->subject, it->msg_id, i,
+                         oc_status_text(st));
                 break;
             }
             pthread_mutex_lock(&o->mu);
             bool go_on = backoff(o, wait);
             pthread_mutex_unlock(&o->mu);
             if (!go_on) {
-                oc_error("outbox: %s %s not stored before shutdown: %s", it->subject,
-                         it->msg_id, oc_status_text(st));
+                oc_error("outbox: %s %s not stored before shutdown: %s", it->subject, it->msg_id,
+                         oc_status_text(st));
                 break;
             }
             wait *= 2;
@@ -124,8 +124,8 @@ static void send_item(struct outbox *o, struct outbox_item *it)
     }
     case OUTBOX_REQUEST: {
         char err[256];
-        struct oc_call call = {.tenant_id = it->tenant_id, .request_id = it->request_id,
-                               .timeout_ms = 3000};
+        struct oc_call call = {
+            .tenant_id = it->tenant_id, .request_id = it->request_id, .timeout_ms = 3000};
         st = oc_bus_call(o->bus, it->subject, &call, msg, NULL, NULL, NULL, err, sizeof(err));
         if (st != OC_OK)
             oc_warn("outbox: %s: %s", it->subject, err);

@@ -17,9 +17,9 @@
 
 struct pacer {
     int64_t period_ns;
-    int64_t next_ns;        /* when the next frame is due, on the caller's clock */
-    unsigned max_burst;     /* frames sent at once after a stall; at least 1 */
-    uint64_t frames;        /* frames due so far (sent + skipped) */
+    int64_t next_ns;    /* when the next frame is due, on the caller's clock */
+    unsigned max_burst; /* frames sent at once after a stall; at least 1 */
+    uint64_t frames;    /* frames due so far (sent + skipped) */
 };
 
 /** Starts the clock: the first frame is due at start_ns. */

@@ -22,8 +22,8 @@ struct port_pool {
     pthread_mutex_t mu;
     struct in_addr addr;
     int min;
-    size_t n;          /* even ports in the range */
-    size_t cursor;     /* where the next search starts */
+    size_t n;      /* even ports in the range */
+    size_t cursor; /* where the next search starts */
     bool *held;
 };
 
@@ -66,8 +66,8 @@ static int bind_udp(struct in_addr addr, int port)
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                             .sin_addr = addr};
+    struct sockaddr_in sa = {
+        .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr = addr};
     if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
         int e = errno;
         close(fd);

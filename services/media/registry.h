@@ -22,7 +22,7 @@ struct registry_entry {
     char call_id[REGISTRY_ID_MAX];
     char dispatch_id[REGISTRY_ID_MAX];
     struct worker *worker;
-    uint64_t handle;        /* the call's number on its worker */
+    uint64_t handle; /* the call's number on its worker */
     int port;
 };
 

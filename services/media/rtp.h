@@ -20,7 +20,7 @@
 
 struct rtp_header {
     bool marker;
-    uint8_t payload_type;   /* 0..127 */
+    uint8_t payload_type; /* 0..127 */
     uint16_t seq;
     uint32_t timestamp;
     uint32_t ssrc;
@@ -47,7 +47,7 @@ struct rtp_sender {
     uint32_t ssrc;
     uint16_t seq;
     uint32_t timestamp;
-    bool talkspurt;         /* the next packet starts a talkspurt (marker bit) */
+    bool talkspurt; /* the next packet starts a talkspurt (marker bit) */
 };
 
 /** Starts a stream at the given (random, RFC 3550 5.1) SSRC, sequence number and timestamp. */
@@ -76,7 +76,7 @@ struct rtp_receiver {
     bool started;
     uint32_t ssrc;
     uint16_t max_seq;
-    uint32_t cycles;        /* sequence number wraps, times 65536 */
+    uint32_t cycles; /* sequence number wraps, times 65536 */
     uint32_t base_seq;
     uint64_t received;
     uint64_t duplicates_or_late;

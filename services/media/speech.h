@@ -27,25 +27,25 @@ typedef void (*speech_done_cb)(struct speech_job *job);
 /** One unit of work. Allocated with speech_job_new_*, freed with speech_job_free. */
 struct speech_job {
     enum speech_kind kind;
-    speech_done_cb done;    /* called once, on a speech thread, with the result set */
-    void *owner;            /* the worker to hand the job back to */
-    uint64_t call;          /* the call's handle (the call may be gone by then) */
-    uint64_t tag;           /* TTS: the prompt number; STT: the utterance number */
-    int64_t start_ms;       /* STT: when the utterance began and ended, carried */
-    int64_t end_ms;         /* through for the transcript */
+    speech_done_cb done; /* called once, on a speech thread, with the result set */
+    void *owner;         /* the worker to hand the job back to */
+    uint64_t call;       /* the call's handle (the call may be gone by then) */
+    uint64_t tag;        /* TTS: the prompt number; STT: the utterance number */
+    int64_t start_ms;    /* STT: when the utterance began and ended, carried */
+    int64_t end_ms;      /* through for the transcript */
 
     /* In. */
-    char *text;             /* TTS */
-    char *voice;            /* TTS */
-    int words_per_minute;   /* TTS */
-    int16_t *pcm;           /* STT: 8 kHz */
+    char *text;           /* TTS */
+    char *voice;          /* TTS */
+    int words_per_minute; /* TTS */
+    int16_t *pcm;         /* STT: 8 kHz */
     size_t n_pcm;
 
     /* Out. */
     enum oc_status status;
-    int16_t *audio;         /* TTS: 8 kHz, malloc'd; the taker may steal it (set NULL) */
+    int16_t *audio; /* TTS: 8 kHz, malloc'd; the taker may steal it (set NULL) */
     size_t n_audio;
-    char *heard;            /* STT: malloc'd text, "" when nothing was recognised */
+    char *heard; /* STT: malloc'd text, "" when nothing was recognised */
     float confidence;
 
     struct speech_job *next;
@@ -62,7 +62,7 @@ void speech_job_free(struct speech_job *job);
 
 struct speech_config {
     int threads;
-    bool stt_enabled;       /* false: STT jobs complete at once with OC_ERR_UNAVAILABLE */
+    bool stt_enabled; /* false: STT jobs complete at once with OC_ERR_UNAVAILABLE */
     const char *hmm;
     const char *lm;
     const char *dict;

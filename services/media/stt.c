@@ -27,10 +27,10 @@ enum oc_status stt_new(struct stt **out, const char *hmm, const char *lm, const 
     struct stt *s = calloc(1, sizeof(*s));
     if (!s)
         return OC_ERR_NOMEM;
-    s->config = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-lm", lm, "-dict", dict,
-                            "-samprate", "16000", "-logfn", "/dev/null", "-fwdflat", "no",
-                            "-bestpath", "yes", "-maxhmmpf", "3000", "-maxwpf", "10",
-                            "-pl_window", "10", "-topn", "2", NULL);
+    s->config =
+        cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-lm", lm, "-dict", dict, "-samprate",
+                    "16000", "-logfn", "/dev/null", "-fwdflat", "no", "-bestpath", "yes",
+                    "-maxhmmpf", "3000", "-maxwpf", "10", "-pl_window", "10", "-topn", "2", NULL);
     if (!s->config) {
         oc_error("stt: pocketsphinx refused its configuration");
         free(s);

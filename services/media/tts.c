@@ -17,7 +17,7 @@
 #include "oc/log.h"
 
 static pthread_mutex_t tts_lock = PTHREAD_MUTEX_INITIALIZER;
-static int tts_source_rate;     /* espeak-ng's output rate, once initialised */
+static int tts_source_rate; /* espeak-ng's output rate, once initialised */
 
 struct tts_buf {
     int16_t *pcm;
@@ -54,8 +54,7 @@ enum oc_status tts_init(void)
 
     pthread_mutex_lock(&tts_lock);
     if (tts_source_rate == 0) {
-        int rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, NULL,
-                                     espeakINITIALIZE_DONT_EXIT);
+        int rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, NULL, espeakINITIALIZE_DONT_EXIT);
         if (rate <= 0) {
             oc_error("tts: espeak-ng did not initialise (is espeak-ng-data installed?)");
             st = OC_ERR_INTERNAL;
@@ -73,9 +72,8 @@ static enum oc_status resample(const int16_t *in, size_t n_in, int rate, int16_t
                                size_t *n_out)
 {
     int err = 0;
-    SpeexResamplerState *r =
-        speex_resampler_init(1, (spx_uint32_t)rate, TTS_RATE_HZ, SPEEX_RESAMPLER_QUALITY_DEFAULT,
-                             &err);
+    SpeexResamplerState *r = speex_resampler_init(1, (spx_uint32_t)rate, TTS_RATE_HZ,
+                                                  SPEEX_RESAMPLER_QUALITY_DEFAULT, &err);
     if (!r) {
         oc_error("tts: resampler: %s", speex_resampler_strerror(err));
         return OC_ERR_INTERNAL;
@@ -126,8 +124,8 @@ enum oc_status tts_synthesize(const char *text, const char *voice, int words_per
         return OC_ERR_INTERNAL;
     }
     espeak_SetParameter(espeakRATE, words_per_minute, 0);
-    espeak_ERROR e = espeak_Synth(text, strlen(text) + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8,
-                                  NULL, &b);
+    espeak_ERROR e =
+        espeak_Synth(text, strlen(text) + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, NULL, &b);
     if (e == EE_OK)
         e = espeak_Synchronize();
     int rate = tts_source_rate;

@@ -19,16 +19,16 @@
 #include <stdint.h>
 
 struct vad_config {
-    double min_level_db;    /* never call quieter frames speech; default -45 dBFS */
-    double margin_db;       /* above the noise floor; default 10 dB */
-    unsigned start_frames;  /* voiced frames in a row to start; default 3 (60 ms) */
-    unsigned end_frames;    /* unvoiced frames in a row to end; default 35 (700 ms) */
+    double min_level_db;   /* never call quieter frames speech; default -45 dBFS */
+    double margin_db;      /* above the noise floor; default 10 dB */
+    unsigned start_frames; /* voiced frames in a row to start; default 3 (60 ms) */
+    unsigned end_frames;   /* unvoiced frames in a row to end; default 35 (700 ms) */
 };
 
 enum vad_event {
     VAD_NONE,
-    VAD_SPEECH_START,       /* speech began start_frames frames ago */
-    VAD_SPEECH_END,         /* speech ended end_frames frames ago */
+    VAD_SPEECH_START, /* speech began start_frames frames ago */
+    VAD_SPEECH_END,   /* speech ended end_frames frames ago */
 };
 
 /* The floor is the minimum over VAD_FLOOR_BLOCKS blocks of VAD_BLOCK_FRAMES. */
@@ -38,10 +38,10 @@ enum vad_event {
 struct vad {
     struct vad_config cfg;
     double noise_db;
-    double block_min;       /* lowest level of the block being filled */
+    double block_min; /* lowest level of the block being filled */
     unsigned block_frames;
     double block_mins[VAD_FLOOR_BLOCKS];
-    unsigned n_blocks;      /* completed blocks in block_mins, up to VAD_FLOOR_BLOCKS */
+    unsigned n_blocks; /* completed blocks in block_mins, up to VAD_FLOOR_BLOCKS */
     unsigned next_block;
     unsigned voiced_run;
     unsigned unvoiced_run;

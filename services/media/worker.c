@@ -38,10 +38,10 @@ enum worker_msg_kind {
 struct worker_msg {
     enum worker_msg_kind kind;
     uint64_t handle;
-    struct call *call;              /* ADOPT */
-    struct call_start start;        /* BEGIN */
-    Ocpb__HangupCause cause;        /* STOP_CALL */
-    struct speech_job *job;         /* SPEECH_DONE */
+    struct call *call;       /* ADOPT */
+    struct call_start start; /* BEGIN */
+    Ocpb__HangupCause cause; /* STOP_CALL */
+    struct speech_job *job;  /* SPEECH_DONE */
     struct worker_msg *next;
 };
 
@@ -106,8 +106,7 @@ static void handle_msg(struct worker *w, struct worker_msg *m, int64_t now_ms)
         c = m->call;
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
         if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
-            oc_error("media worker %u: cannot watch the rtp socket: %s", w->index,
-                     strerror(errno));
+            oc_error("media worker %u: cannot watch the rtp socket: %s", w->index, strerror(errno));
             call_free(c);
             break;
         }

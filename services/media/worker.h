@@ -18,7 +18,8 @@ struct media;
 struct speech_job;
 struct worker;
 
-/** Creates the worker's descriptors; worker_run starts its thread. Caller frees with worker_free. */
+/** Creates the worker's descriptors; worker_run starts its thread. Caller frees with worker_free.
+ */
 enum oc_status worker_new(struct worker **out, struct media *m, unsigned index);
 
 enum oc_status worker_run(struct worker *w);

@@ -135,8 +135,8 @@ static void sipp_start(struct child *c, const char *scenario, int *port)
     *port = free_port(SOCK_DGRAM, false);
     snprintf(p, sizeof(p), "%d", *port);
     snprintf(mp, sizeof(mp), "%d", free_port(SOCK_DGRAM, true));
-    char *const argv[] = {"sipp", "-sf", path, "-i", "127.0.0.1", "-p", p, "-mp", mp,
-                          "-rtp_echo", "-m", "1", "-nostdin", "-timeout", "60s", NULL};
+    char *const argv[] = {"sipp", "-sf",       path, "-i", "127.0.0.1", "-p",       p,     "-mp",
+                          mp,     "-rtp_echo", "-m", "1",  "-nostdin",  "-timeout", "60s", NULL};
     child_start(c, argv);
     usleep(300000); /* sipp binds at once; give it that moment */
 }
@@ -148,7 +148,7 @@ struct seen {
     char tenant[37];
     Ocpb__CallProgress *progress[VOICE_MAX_SEEN];
     int n_progress;
-    Ocpb__CallEnded *ended[VOICE_MAX_SEEN];  /* from calls.ended (JetStream) */
+    Ocpb__CallEnded *ended[VOICE_MAX_SEEN]; /* from calls.ended (JetStream) */
     int n_ended;
 };
 
@@ -207,17 +207,17 @@ static void voice_setup(struct voice *v)
 
     char subject[128];
     snprintf(subject, sizeof(subject), "evt.%s.call.progress", v->seen.tenant);
-    cr_assert_eq(natsConnection_Subscribe(&v->sub, oc_bus_nats(v->bus), subject, on_progress,
-                                          &v->seen),
-                 NATS_OK);
+    cr_assert_eq(
+        natsConnection_Subscribe(&v->sub, oc_bus_nats(v->bus), subject, on_progress, &v->seen),
+        NATS_OK);
     natsConnection_Flush(oc_bus_nats(v->bus));
 
     /* A durable consumer of its own per test: every copy of the tests can
      * read the whole stream and keep what belongs to its tenant. */
     char durable[64];
     snprintf(durable, sizeof(durable), "test-voice-%d-%lld", (int)getpid(), th_now_ms());
-    const struct oc_consumer_config cc = {.stream = "CALLS", .durable = durable,
-                                          .filter_subject = "calls.ended", .batch = 50};
+    const struct oc_consumer_config cc = {
+        .stream = "CALLS", .durable = durable, .filter_subject = "calls.ended", .batch = 50};
     enum oc_status st = OC_ERR_UNAVAILABLE;
     /* The stream exists once dialer or media started; allow them a moment. */
     for (int i = 0; i < 50 && st != OC_OK; i++) {
@@ -269,9 +269,9 @@ struct job_opts {
     const char *phone;
     int trunk_port;
     int ring_timeout_s;
-    const char *msg_id;         /* NULL: the dispatch id */
-    const char *call_id;        /* NULL: a new one */
-    const char *dispatch_id;    /* NULL: <call_id>:1 */
+    const char *msg_id;      /* NULL: the dispatch id */
+    const char *call_id;     /* NULL: a new one */
+    const char *dispatch_id; /* NULL: <call_id>:1 */
     const char *closing;
 };
 
@@ -387,10 +387,10 @@ static void expect_progress(struct voice *v, const char *call_id, Ocpb__CallProg
                             int timeout_ms)
 {
     struct wait_arg a = {&v->seen, call_id, kind};
-    cr_assert(th_wait_until(progress_seen, &a, timeout_ms), "no %s progress for call %s",
-              protobuf_c_enum_descriptor_get_value(&ocpb__call_progress_kind__descriptor, kind)
-                  ->name,
-              call_id);
+    cr_assert(
+        th_wait_until(progress_seen, &a, timeout_ms), "no %s progress for call %s",
+        protobuf_c_enum_descriptor_get_value(&ocpb__call_progress_kind__descriptor, kind)->name,
+        call_id);
 }
 
 static Ocpb__CallEnded *expect_ended(struct voice *v, const char *call_id, int timeout_ms)
@@ -499,8 +499,8 @@ Test(voice, sip_numbers_are_created_read_and_listed)
     Ocpb__GetNumberReply *got = NULL;
     get.id = id;
     cr_assert_eq(oc_bus_call(v.bus, "numbers.get", &call, &get.base,
-                             &ocpb__get_number_reply__descriptor, NULL,
-                             (ProtobufCMessage **)&got, err, sizeof(err)),
+                             &ocpb__get_number_reply__descriptor, NULL, (ProtobufCMessage **)&got,
+                             err, sizeof(err)),
                  OC_OK, "numbers.get: %s", err);
     cr_assert_str_eq(got->number->trunk, "sip:127.0.0.1:5070");
     cr_assert_str_eq(got->number->caller_id, "+34910000000");
@@ -533,16 +533,16 @@ Test(voice, sip_numbers_are_created_read_and_listed)
     page.limit = 1;
     list.page = &page;
     cr_assert_eq(oc_bus_call(v.bus, "numbers.list", &call, &list.base,
-                             &ocpb__list_numbers_reply__descriptor, NULL,
-                             (ProtobufCMessage **)&l1, err, sizeof(err)),
+                             &ocpb__list_numbers_reply__descriptor, NULL, (ProtobufCMessage **)&l1,
+                             err, sizeof(err)),
                  OC_OK, "%s", err);
     cr_assert_eq(l1->n_numbers, 1);
     cr_assert_str_eq(l1->numbers[0]->id, id);
     cr_assert_gt(strlen(l1->page->next_cursor), 0);
     page.cursor = l1->page->next_cursor;
     cr_assert_eq(oc_bus_call(v.bus, "numbers.list", &call, &list.base,
-                             &ocpb__list_numbers_reply__descriptor, NULL,
-                             (ProtobufCMessage **)&l2, err, sizeof(err)),
+                             &ocpb__list_numbers_reply__descriptor, NULL, (ProtobufCMessage **)&l2,
+                             err, sizeof(err)),
                  OC_OK, "%s", err);
     cr_assert_eq(l2->n_numbers, 1);
     cr_assert_str_eq(l2->numbers[0]->id, created->number->id);
@@ -559,8 +559,7 @@ Test(voice, sip_numbers_are_created_read_and_listed)
     n.trunk = "sips:host";
     req.credentials = NULL;
     cr_assert_eq(oc_bus_call(v.bus, "numbers.create", &call, &req.base,
-                             &ocpb__create_number_reply__descriptor, NULL, NULL, err,
-                             sizeof(err)),
+                             &ocpb__create_number_reply__descriptor, NULL, NULL, err, sizeof(err)),
                  OC_ERR_INVALID);
     cr_assert_not_null(strstr(err, "trunk"), "%s", err);
 
@@ -613,8 +612,7 @@ Test(voice, an_answered_call_greets_the_contact_and_ends_with_its_duration)
                  (long long)first->start_ms);
     cr_assert_gt(first->end_ms, first->start_ms + 1500, "and lasts as long as it is said");
     for (size_t i = 1; i < e->n_transcript; i++)
-        cr_assert_geq(e->transcript[i]->start_ms, e->transcript[i - 1]->start_ms,
-                      "turns in order");
+        cr_assert_geq(e->transcript[i]->start_ms, e->transcript[i - 1]->start_ms, "turns in order");
 
     cr_assert_eq(child_stop(&v.peer, 5000), 0, "sipp saw its call succeed (log %s)", v.peer.log);
     v.peer_started = false;
@@ -642,9 +640,8 @@ Test(voice, a_busy_contact_ends_the_attempt_as_busy)
     cr_assert_eq(e->duration_ms, 0);
     cr_assert_eq(e->n_transcript, 0);
     cr_assert_str_eq(e->media_instance_id, "", "the dialer reported it");
-    cr_assert_eq(count_progress(&v.seen, call_id,
-                                OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_ANSWERED),
-                 0);
+    cr_assert_eq(
+        count_progress(&v.seen, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_ANSWERED), 0);
     cr_assert_eq(child_stop(&v.peer, 5000), 0, "sipp saw its call succeed (log %s)", v.peer.log);
     v.peer_started = false;
     free(call_id);
@@ -699,9 +696,9 @@ Test(voice, a_job_delivered_twice_is_dialled_once)
     o.msg_id = again;
     free(publish_job(&v, &o));
     usleep(2000000);
-    cr_assert_eq(count_progress(&v.seen, call_id,
-                                OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_DIALING),
-                 1, "dialled once");
+    cr_assert_eq(
+        count_progress(&v.seen, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_DIALING), 1,
+        "dialled once");
     cr_assert_eq(child_stop(&v.peer, 5000), 0, "sipp got exactly its one call (log %s)",
                  v.peer.log);
     v.peer_started = false;
@@ -811,8 +808,7 @@ Test(voice, the_sandbox_carrier_hears_the_agent_and_the_contact_is_transcribed)
     free(r);
 
     kill(v.peer.pid, SIGTERM);
-    cr_assert_eq(child_stop(&v.peer, 5000), 0, "the carrier stopped cleanly (log %s)",
-                 v.peer.log);
+    cr_assert_eq(child_stop(&v.peer, 5000), 0, "the carrier stopped cleanly (log %s)", v.peer.log);
     v.peer_started = false;
     unlink(contacts);
     unlink(results);

@@ -42,28 +42,28 @@ struct line {
 
     pthread_t thread;
     bool thread_started;
-    atomic_bool stop;               /* the agent hung up, or the carrier stops */
+    atomic_bool stop; /* the agent hung up, or the carrier stops */
 
     /* Written by the line thread, read after it was joined. */
-    int64_t heard_ms;               /* agent speech heard */
+    int64_t heard_ms; /* agent speech heard */
     int agent_turns;
     int lines_said;
     bool contact_hung_up;
 
     /* The SIP thread's own. */
-    void *nh;                       /* nua_handle_t */
-    void *answer_timer;             /* su_timer_t */
+    void *nh;           /* nua_handle_t */
+    void *answer_timer; /* su_timer_t */
     bool answered;
     struct line *next;
 };
 
 struct carrier_config {
-    const char *sip_addr;           /* SANDBOX_SIP_ADDR */
-    long sip_port;                  /* SANDBOX_SIP_PORT */
-    const char *contacts_path;      /* SANDBOX_CONTACTS */
-    long rtp_port_min;              /* SANDBOX_RTP_PORTS */
+    const char *sip_addr;      /* SANDBOX_SIP_ADDR */
+    long sip_port;             /* SANDBOX_SIP_PORT */
+    const char *contacts_path; /* SANDBOX_CONTACTS */
+    long rtp_port_min;         /* SANDBOX_RTP_PORTS */
     long rtp_port_max;
-    const char *results_path;       /* SANDBOX_RESULTS: "" for none */
+    const char *results_path; /* SANDBOX_RESULTS: "" for none */
 };
 
 /** Starts the line thread of an answered call. */

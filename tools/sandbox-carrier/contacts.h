@@ -28,17 +28,17 @@
 
 enum contact_action {
     CONTACT_ANSWER,
-    CONTACT_BUSY,           /* 486 Busy Here */
-    CONTACT_NO_ANSWER,      /* rings until canceled */
-    CONTACT_REJECT,         /* a final response of the given code */
+    CONTACT_BUSY,      /* 486 Busy Here */
+    CONTACT_NO_ANSWER, /* rings until canceled */
+    CONTACT_REJECT,    /* a final response of the given code */
 };
 
 struct contact {
-    char number[32];        /* E.164, or "*" */
+    char number[32]; /* E.164, or "*" */
     enum contact_action action;
     int reject_code;
     int ring_ms;
-    bool hang_up_after;     /* then=hangup */
+    bool hang_up_after; /* then=hangup */
     char voice[32];
     int rate;
     int greeting_wait_ms;

@@ -174,8 +174,8 @@ static void *line_loop(void *arg)
 
         int16_t frame[FRAME_SAMPLES] = {0};
         if (phase == SPEAKING && pos < said[current].n) {
-            size_t k = said[current].n - pos < FRAME_SAMPLES ? said[current].n - pos
-                                                              : FRAME_SAMPLES;
+            size_t k =
+                said[current].n - pos < FRAME_SAMPLES ? said[current].n - pos : FRAME_SAMPLES;
             memcpy(frame, said[current].pcm + pos, k * sizeof(*frame));
             pos += k;
         }

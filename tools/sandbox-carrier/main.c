@@ -66,7 +66,7 @@ struct carrier {
     su_wait_t ewait[1];
     su_wait_t swait[1];
     pthread_mutex_t mu;
-    struct hangup_req *hangups;     /* from line threads, under mu */
+    struct hangup_req *hangups; /* from line threads, under mu */
     struct line *lines;
     int next_port;
     bool stopping;
@@ -88,8 +88,8 @@ static void record(struct carrier *c, const char *number, const char *call_id, b
         oc_info("%s: call %s not answered (%d)", number, call_id, response);
     if (!*c->cfg.results_path)
         return;
-    json_t *j = json_pack("{s:s, s:s, s:b, s:i}", "number", number, "call_id", call_id,
-                          "answered", answered, "response", response);
+    json_t *j = json_pack("{s:s, s:s, s:b, s:i}", "number", number, "call_id", call_id, "answered",
+                          answered, "response", response);
     if (j && l) {
         json_object_set_new(j, "heard_speech", json_boolean(heard));
         json_object_set_new(j, "heard_ms", json_integer(l->heard_ms));

@@ -29,9 +29,13 @@ static int on_completion(struct mg_connection *conn, void *cbdata)
 {
     struct fake_chat *f = cbdata;
     const struct mg_request_info *ri = mg_get_request_info(conn);
-    char body[65536];
+    /* On the heap: civetweb's worker threads have small stacks. */
+    enum { BODY_MAX = 65536 };
+    char *body = malloc(BODY_MAX);
+    if (!body)
+        return 500;
     int n = 0, r;
-    while (n < (int)sizeof(body) - 1 && (r = mg_read(conn, body + n, sizeof(body) - 1 - n)) > 0)
+    while (n < BODY_MAX - 1 && (r = mg_read(conn, body + n, (size_t)(BODY_MAX - 1 - n))) > 0)
         n += r;
     body[n] = '\0';
 
@@ -71,6 +75,7 @@ static int on_completion(struct mg_connection *conn, void *cbdata)
               status, status == 200 ? "OK" : "Error", strlen(out), out);
     free(out);
     free(content);
+    free(body);
     return status;
 }
 

@@ -71,14 +71,14 @@ Test(sdp, the_media_address_wins_and_dynamic_types_are_mapped)
 Test(sdp, refuses_useless_answers)
 {
     const char *bad[] = {
-        "v=0\r\nc=IN IP4 1.2.3.4\r\n",                                   /* no audio */
-        "v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 0 RTP/AVP 0\r\n",            /* refused */
-        "v=0\r\nc=IN IP6 ::1\r\nm=audio 4000 RTP/AVP 0\r\n",             /* not IPv4 */
-        "v=0\r\nm=audio 4000 RTP/AVP 0\r\n",                             /* no address */
-        "v=0\r\nc=IN IP4 0.0.0.0\r\nm=audio 4000 RTP/AVP 0\r\n",         /* on hold */
-        "v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 4000 RTP/AVP 18 9\r\n",      /* G.729, G.722 */
-        "v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 99999 RTP/AVP 0\r\n",        /* bad port */
-        "v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio\r\n",                        /* truncated */
+        "v=0\r\nc=IN IP4 1.2.3.4\r\n",                              /* no audio */
+        "v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 0 RTP/AVP 0\r\n",       /* refused */
+        "v=0\r\nc=IN IP6 ::1\r\nm=audio 4000 RTP/AVP 0\r\n",        /* not IPv4 */
+        "v=0\r\nm=audio 4000 RTP/AVP 0\r\n",                        /* no address */
+        "v=0\r\nc=IN IP4 0.0.0.0\r\nm=audio 4000 RTP/AVP 0\r\n",    /* on hold */
+        "v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 4000 RTP/AVP 18 9\r\n", /* G.729, G.722 */
+        "v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 99999 RTP/AVP 0\r\n",   /* bad port */
+        "v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio\r\n",                   /* truncated */
         "",
         NULL,
     };

@@ -42,9 +42,9 @@ Test(trunk, refuses_what_it_cannot_dial)
 {
     struct trunk t = {.port = 1};
     const char *bad[] = {
-        "sips:127.0.0.1", "127.0.0.1:5060", "sip:", "sip:user@host", "sip:host:0",
-        "sip:host:65536", "sip:host:abc", "sip:host;lr", "sip:host:5060 x", "sip:-host",
-        "sip:host.", "sip:ho st", NULL,
+        "sips:127.0.0.1", "127.0.0.1:5060", "sip:",        "sip:user@host",   "sip:host:0",
+        "sip:host:65536", "sip:host:abc",   "sip:host;lr", "sip:host:5060 x", "sip:-host",
+        "sip:host.",      "sip:ho st",      NULL,
     };
     for (size_t i = 0; bad[i]; i++) {
         const char *why = NULL;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "../../../services/lead-ingest/lead-ingest.h"
@@ -206,6 +207,20 @@ Test(lead_import, a_reader_error_is_a_rejected_row_with_its_reason)
     cr_assert_eq(o.l[0].line, 3);
 }
 
+Test(lead_import, custom_fields_are_written_as_a_json_object)
+{
+    const struct lead_custom c[] = {{"Notas", "dijo \"hola\"\nadiós"}, {"tab\t", "\x01"}};
+    char out[128];
+    size_t n = lead_custom_json(c, 2, out, sizeof(out));
+    cr_assert_str_eq(out, "{\"Notas\":\"dijo \\\"hola\\\"\\nadiós\",\"tab\\t\":\"\\u0001\"}");
+    cr_assert_eq(n, strlen(out));
+    char small[8];
+    cr_assert_eq(lead_custom_json(c, 2, small, sizeof(small)), n, "too small: the size needed");
+    cr_assert_eq(strlen(small), 7);
+    cr_assert_eq(lead_custom_json(NULL, 0, out, sizeof(out)), 2);
+    cr_assert_str_eq(out, "{}");
+}
+
 /* Runs `lead-ingest check` on csv; returns its exit status and its stdout. */
 static int check(const char *csv, char **argv_tail, int ntail, char *out, size_t outlen)
 {
@@ -215,9 +230,11 @@ static int check(const char *csv, char **argv_tail, int ntail, char *out, size_t
     cr_assert_eq(write(in, csv, strlen(csv)), (ssize_t)strlen(csv));
     lseek(in, 0, SEEK_SET);
     fflush(stdout);
-    int saved_in = dup(STDIN_FILENO), saved_out = dup(STDOUT_FILENO);
+    int saved_in = dup(STDIN_FILENO), saved_out = dup(STDOUT_FILENO), saved_err = dup(2);
+    int devnull = open("/dev/null", O_WRONLY);
     dup2(in, STDIN_FILENO);
     dup2(of, STDOUT_FILENO);
+    dup2(devnull, 2); /* the summary line; its content is not under test */
     char *argv[16] = {"check"};
     for (int i = 0; i < ntail; i++)
         argv[1 + i] = argv_tail[i];
@@ -225,6 +242,9 @@ static int check(const char *csv, char **argv_tail, int ntail, char *out, size_t
     fflush(stdout);
     dup2(saved_in, STDIN_FILENO);
     dup2(saved_out, STDOUT_FILENO);
+    dup2(saved_err, 2);
+    close(saved_err);
+    close(devnull);
     lseek(of, 0, SEEK_SET);
     ssize_t n = read(of, out, outlen - 1);
     out[n > 0 ? n : 0] = '\0';

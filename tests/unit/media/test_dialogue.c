@@ -166,8 +166,8 @@ Test(dialogue, an_empty_script_hangs_up_at_once)
 
 Test(dialogue, placeholders_are_rendered)
 {
-    const struct dialogue_vars vars = {.name = "Ana Lopez", .first_name = "Ana",
-                                       .company_name = "Acme"};
+    const struct dialogue_vars vars = {
+        .name = "Ana Lopez", .first_name = "Ana", .company_name = "Acme"};
     char out[128];
     size_t n = dialogue_render("Hi {first_name}, this is {company_name}. {unknown} {", &vars, out,
                                sizeof(out));

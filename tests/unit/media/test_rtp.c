@@ -11,15 +11,18 @@
 
 Test(rtp, header_is_written_in_network_order)
 {
-    struct rtp_header h = {.marker = true, .payload_type = 8, .seq = 0x1234,
-                           .timestamp = 0xA0B0C0D0, .ssrc = 0x01020304};
+    struct rtp_header h = {.marker = true,
+                           .payload_type = 8,
+                           .seq = 0x1234,
+                           .timestamp = 0xA0B0C0D0,
+                           .ssrc = 0x01020304};
     uint8_t payload[3] = {1, 2, 3};
     uint8_t buf[64];
 
     size_t n = rtp_write(buf, sizeof(buf), &h, payload, sizeof(payload));
     cr_assert_eq(n, 15);
     const uint8_t want[] = {0x80, 0x88, 0x12, 0x34, 0xA0, 0xB0, 0xC0, 0xD0,
-                            0x01, 0x02, 0x03, 0x04, 1, 2, 3};
+                            0x01, 0x02, 0x03, 0x04, 1,    2,    3};
     cr_assert_arr_eq(buf, want, sizeof(want));
 }
 
@@ -33,8 +36,8 @@ Test(rtp, write_refuses_a_small_buffer)
 
 Test(rtp, parse_reads_back_what_write_wrote)
 {
-    struct rtp_header h = {.marker = false, .payload_type = 0, .seq = 65535,
-                           .timestamp = 160, .ssrc = 42};
+    struct rtp_header h = {
+        .marker = false, .payload_type = 0, .seq = 65535, .timestamp = 160, .ssrc = 42};
     uint8_t payload[160];
     uint8_t buf[200];
     memset(payload, 0xFF, sizeof(payload));
