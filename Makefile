@@ -146,6 +146,14 @@ $(BUILD)/bin/$(1): $$($(1)_TOOL_OBJS) $$(foreach w,$$($(1)_WITH),$$($$(w)_LIB_OB
 	@mkdir -p $$(@D)
 	@echo "  LD      $$@"
 	$(Q)$(CC) $(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS) $$(foreach w,$$($(1)_WITH),$$($$(w)_ALL_LIBS)) $$(if $$($(1)_PKGS),$$(shell pkg-config --libs $$($(1)_PKGS))) $(PKG_LIBS)
+
+# A tool's unit tests link its objects except main.o, as a service's do.
+$(1)_TOOL_UNIT_SRCS := $$(wildcard tests/unit/$(1)/*.c)
+$(BUILD)/tests/unit-$(1): $$(patsubst %.c,$(BUILD)/obj/%.o,$$($(1)_TOOL_UNIT_SRCS)) $$(filter-out %/main.o,$$($(1)_TOOL_OBJS)) $$(foreach w,$$($(1)_WITH),$$($$(w)_LIB_OBJS)) $(LIBOC) $(LIBPROTO)
+	@mkdir -p $$(@D)
+	@echo "  LD      $$@"
+	$(Q)$(CC) $(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS) $$(foreach w,$$($(1)_WITH),$$($$(w)_ALL_LIBS)) $$(if $$($(1)_PKGS),$$(shell pkg-config --libs $$($(1)_PKGS))) $(PKG_LIBS) -lcriterion
+UNIT_TESTS += $$(if $$($(1)_TOOL_UNIT_SRCS),$(BUILD)/tests/unit-$(1))
 endef
 -include $(wildcard tools/*/tool.mk)
 $(foreach t,$(TOOLS),$(eval $(call tool_template,$(t))))

@@ -21,8 +21,8 @@
 
 struct labelled {
     char id[64];
-    json_t *doc;                /* owns expect */
-    struct call_facts call;     /* strings in arena */
+    json_t *doc;            /* owns expect */
+    struct call_facts call; /* strings in arena */
 };
 
 static double now_s(void)
@@ -118,8 +118,8 @@ int main(int argc, char **argv)
         printf("  %-18s %7.1f%% %7.1f%% %7.1f%%   %u/%u\n", evaluation_field_name(f),
                evaluation_percent(&all, f), evaluation_percent(&lang[LANG_ES], f),
                evaluation_percent(&lang[LANG_EN], f), all.right[f], all.total[f]);
-    printf("  %-18s %u (of which plain refusals: %u)\n", "false blacklists",
-           all.false_blacklists, all.refusals_blacklisted);
+    printf("  %-18s %u (of which plain refusals: %u)\n", "false blacklists", all.false_blacklists,
+           all.refusals_blacklisted);
 
     /* Throughput on one core. */
     size_t done = 0;
@@ -133,8 +133,9 @@ int main(int argc, char **argv)
         done += n;
         t1 = now_s();
     }
-    printf("\n  throughput: %.0f transcripts/s on one core (%zu analyses in %.2f s, %.1f us each)\n",
-           done / (t1 - t0), done, t1 - t0, 1e6 * (t1 - t0) / done);
+    printf(
+        "\n  throughput: %.0f transcripts/s on one core (%zu analyses in %.2f s, %.1f us each)\n",
+        done / (t1 - t0), done, t1 - t0, 1e6 * (t1 - t0) / done);
 
     for (size_t i = 0; i < n; i++)
         json_decref(calls[i].doc);

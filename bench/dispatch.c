@@ -451,6 +451,7 @@ int main(void)
         deferred += runners[i].stats.deferred;
 
     /* ---------------------------------------------------------------- checks */
+    double checks = now_s();
     uint64_t in_stream = stream_count(bus, stream);
     long jobs = 0, distinct = 0;
     drain_jobs(bus, stream, subject, total, &jobs, &distinct);
@@ -472,6 +473,7 @@ int main(void)
            not_queued, twice);
     printf("credit reservations: %ld; deferred by a failed publish or dependency: %zu\n",
            (long)atomic_load(&reserves), deferred);
+    printf("(checks took %.1f s)\n", now_s() - checks);
     bool ok = jobs == total && distinct == total && not_queued == 0 && twice == 0;
     printf("%s\n", ok ? "none published twice" : "FAILED: a call was lost or published twice");
 

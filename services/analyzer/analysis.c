@@ -71,7 +71,6 @@ enum oc_status analysis_run(const struct call_facts *call, struct oc_arena *aren
         .dnc = dnc,
         .alt_found = alt,
         .alt_named = alt && a.alt_name != NULL,
-        .alt_turn = alt ? num.turn : 0,
     };
     struct outcome_decision d;
     outcome_rules_decide(&in, &d);

@@ -30,7 +30,12 @@ enum outcome {
 };
 
 /* Numbered as ocpb.Confidence. */
-enum confidence { CONFIDENCE_NONE = 0, CONFIDENCE_HIGH = 1, CONFIDENCE_MEDIUM = 2, CONFIDENCE_LOW = 3 };
+enum confidence {
+    CONFIDENCE_NONE = 0,
+    CONFIDENCE_HIGH = 1,
+    CONFIDENCE_MEDIUM = 2,
+    CONFIDENCE_LOW = 3
+};
 
 /* The version of the rules, stored with every analysis they produce. */
 #define ANALYSIS_RULES_VERSION "rules-1"
@@ -39,8 +44,8 @@ struct analysis {
     enum outcome outcome;
 
     bool follow_up;
-    int64_t follow_up_ms;       /* when to call; 0 without a follow-up */
-    int64_t window_start_ms;    /* the range asked for; 0, 0 when none */
+    int64_t follow_up_ms;    /* when to call; 0 without a follow-up */
+    int64_t window_start_ms; /* the range asked for; 0, 0 when none */
     int64_t window_end_ms;
     enum grain grain;
     bool time_explicit;         /* the contact named the time (not a rule's delay) */
@@ -49,20 +54,20 @@ struct analysis {
     bool retry;
     int64_t retry_ms;
 
-    enum dnc_risk dnc;          /* DNC_NONE: no request */
-    const char *dnc_evidence;   /* the contact's words, or NULL */
+    enum dnc_risk dnc;        /* DNC_NONE: no request */
+    const char *dnc_evidence; /* the contact's words, or NULL */
 
-    const char *alt_number;     /* E.164, or NULL */
-    const char *alt_spoken;     /* as transcribed */
+    const char *alt_number; /* E.164, or NULL */
+    const char *alt_spoken; /* as transcribed */
     const char *alt_name;
     const char *alt_role;
 
-    const char *contact_name;   /* as the contact gave it, else the call's */
+    const char *contact_name; /* as the contact gave it, else the call's */
     const char *email;
-    int64_t meeting_ms;         /* 0: none */
+    int64_t meeting_ms; /* 0: none */
 
-    const char *reason;         /* one sentence in the call's language; "" when nothing follows */
-    const char *summary;        /* for the next call's agent */
+    const char *reason;  /* one sentence in the call's language; "" when nothing follows */
+    const char *summary; /* for the next call's agent */
 };
 
 /**

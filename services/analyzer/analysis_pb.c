@@ -16,9 +16,9 @@ const char *analysis_pb_country_of(const char *e164)
 {
     static const struct {
         const char *prefix, *country;
-    } plans[] = {{"+34", "ES"}, {"+1", "US"},  {"+44", "GB"}, {"+52", "MX"}, {"+57", "CO"},
-                 {"+54", "AR"}, {"+56", "CL"}, {"+51", "PE"}, {"+33", "FR"}, {"+49", "DE"},
-                 {"+39", "IT"}, {"+351", "PT"}};
+    } plans[] = {{"+34", "ES"}, {"+1", "US"},  {"+44", "GB"}, {"+52", "MX"},
+                 {"+57", "CO"}, {"+54", "AR"}, {"+56", "CL"}, {"+51", "PE"},
+                 {"+33", "FR"}, {"+49", "DE"}, {"+39", "IT"}, {"+351", "PT"}};
     if (!e164 || e164[0] != '+')
         return "";
     for (size_t i = 0; i < sizeof(plans) / sizeof(plans[0]); i++)
@@ -59,7 +59,7 @@ enum oc_status analysis_pb_facts(const Ocpb__CallEnded *ce, struct oc_arena *are
         return OC_ERR_INVALID;
     }
     f.lang = ce->language == OCPB__LANGUAGE__LANGUAGE_EN ? LANG_EN : LANG_ES;
-    f.started_ms = ce->answered_unix_ms   ? ce->answered_unix_ms
+    f.started_ms = ce->answered_unix_ms ? ce->answered_unix_ms
                    : ce->dialed_unix_ms ? ce->dialed_unix_ms
                                         : ce->ended_unix_ms;
     if (!f.started_ms) {
@@ -86,8 +86,8 @@ enum oc_status analysis_pb_facts(const Ocpb__CallEnded *ce, struct oc_arena *are
     f.hangup = hangup_of(ce);
     if (ce->n_bookings > 0 && ce->bookings[0])
         f.booking_ms = ce->bookings[0]->start_unix_ms;
-    struct turn *turns = oc_arena_alloc(arena, (ce->n_transcript ? ce->n_transcript : 1) *
-                                                   sizeof(*turns));
+    struct turn *turns =
+        oc_arena_alloc(arena, (ce->n_transcript ? ce->n_transcript : 1) * sizeof(*turns));
     if (!turns)
         return OC_ERR_NOMEM;
     size_t n = 0;
@@ -95,8 +95,8 @@ enum oc_status analysis_pb_facts(const Ocpb__CallEnded *ce, struct oc_arena *are
         const Ocpb__TranscriptTurn *t = ce->transcript[i];
         if (!t || !t->text)
             continue;
-        turns[n].speaker = t->speaker == OCPB__SPEAKER__SPEAKER_AGENT ? SPEAKER_AGENT
-                                                                       : SPEAKER_CONTACT;
+        turns[n].speaker =
+            t->speaker == OCPB__SPEAKER__SPEAKER_AGENT ? SPEAKER_AGENT : SPEAKER_CONTACT;
         turns[n].text = t->text;
         n++;
     }
@@ -220,7 +220,8 @@ Ocpb__Analysis *analysis_pb_build(const struct analysis *a, const Ocpb__CallEnde
     m->fields = fields;
     m->n_fields = nf;
     m->summary = s_(a->summary);
-    m->language = facts->lang == LANG_EN ? OCPB__LANGUAGE__LANGUAGE_EN : OCPB__LANGUAGE__LANGUAGE_ES;
+    m->language =
+        facts->lang == LANG_EN ? OCPB__LANGUAGE__LANGUAGE_EN : OCPB__LANGUAGE__LANGUAGE_ES;
     m->mode = OCPB__ANALYSIS_MODE__ANALYSIS_MODE_RULES;
     m->fallback_reason = "";
     m->version = ANALYSIS_RULES_VERSION;

@@ -24,12 +24,12 @@ enum analyzer_mode { ANALYZER_MODE_RULES = 0, ANALYZER_MODE_LLM };
 
 /* The service's own configuration (config.c), read once at start. */
 struct analyzer_config {
-    enum analyzer_mode mode;        /* ANALYZER_MODE: rules (default) or llm */
-    const char *llm_url;            /* ANALYZER_LLM_URL: an OpenAI-compatible chat completions URL */
-    const char *llm_model;          /* ANALYZER_LLM_MODEL */
-    const char *llm_api_key;        /* ANALYZER_LLM_API_KEY (secret; may be empty) */
-    long llm_timeout_ms;            /* ANALYZER_LLM_TIMEOUT_MS */
-    const char *llm_tenants;        /* ANALYZER_LLM_TENANTS: comma-separated ids; empty: all */
+    enum analyzer_mode mode; /* ANALYZER_MODE: rules (default) or llm */
+    const char *llm_url;     /* ANALYZER_LLM_URL: an OpenAI-compatible chat completions URL */
+    const char *llm_model;   /* ANALYZER_LLM_MODEL */
+    const char *llm_api_key; /* ANALYZER_LLM_API_KEY (secret; may be empty) */
+    long llm_timeout_ms;     /* ANALYZER_LLM_TIMEOUT_MS */
+    const char *llm_tenants; /* ANALYZER_LLM_TENANTS: comma-separated ids; empty: all */
 };
 
 /**
@@ -43,8 +43,8 @@ struct analyzer {
      * this state. */
     struct oc_service *svc;
     struct analyzer_config cfg;
-    struct oc_consumer *calls_ended;    /* calls.ended on CALLS */
-    struct oc_consumer *leads_deleted;  /* leads.deleted on LEADS */
+    struct oc_consumer *calls_ended;   /* calls.ended on CALLS */
+    struct oc_consumer *leads_deleted; /* leads.deleted on LEADS */
 };
 
 /* The migrations in migrations/, embedded at build time by

@@ -15,8 +15,8 @@ static bool hangup_parse(const char *s, enum hangup *out)
     static const struct {
         const char *name;
         enum hangup h;
-    } names[] = {{"normal", HANGUP_NORMAL}, {"agent", HANGUP_NORMAL},
-                 {"contact", HANGUP_CONTACT}, {"busy", HANGUP_BUSY},
+    } names[] = {{"normal", HANGUP_NORMAL},       {"agent", HANGUP_NORMAL},
+                 {"contact", HANGUP_CONTACT},     {"busy", HANGUP_BUSY},
                  {"no_answer", HANGUP_NO_ANSWER}, {"failed", HANGUP_FAILED},
                  {"machine", HANGUP_MACHINE}};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -38,11 +38,13 @@ enum oc_status call_json_read(const json_t *obj, struct oc_arena *arena, struct 
     struct local_zone *zone = NULL;
 
     if ((st = oc_json_get_string(obj, "language", true, 2, &lang, err, errlen)) != OC_OK ||
-        (st = oc_json_get_string(obj, "call_started_at", true, 40, &started, err, errlen)) != OC_OK ||
+        (st = oc_json_get_string(obj, "call_started_at", true, 40, &started, err, errlen)) !=
+            OC_OK ||
         (st = oc_json_get_string(obj, "timezone", true, 63, &tz, err, errlen)) != OC_OK ||
         (st = oc_json_get_string(obj, "country", false, 2, &country, err, errlen)) != OC_OK ||
         (st = oc_json_get_string(obj, "contact_name", false, 200, &name, err, errlen)) != OC_OK ||
-        (st = oc_json_get_bool(obj, "voicemail_detected", false, &voicemail, err, errlen)) != OC_OK ||
+        (st = oc_json_get_bool(obj, "voicemail_detected", false, &voicemail, err, errlen)) !=
+            OC_OK ||
         (st = oc_json_get_string(obj, "hangup", false, 20, &hangup, err, errlen)) != OC_OK ||
         (st = oc_json_get_string(obj, "phone_e164", false, 20, &phone, err, errlen)) != OC_OK ||
         (st = oc_json_get_string(obj, "booking_at", false, 40, &booking, err, errlen)) != OC_OK)
@@ -62,8 +64,9 @@ enum oc_status call_json_read(const json_t *obj, struct oc_arena *arena, struct 
     c.country[0] = (char)(country[0] & ~0x20);
     c.country[1] = (char)(country[1] & ~0x20);
     if (hangup && !hangup_parse(hangup, &c.hangup)) {
-        snprintf(err, errlen, "field \"hangup\" must be one of normal, agent, contact, busy, "
-                              "no_answer, failed, machine");
+        snprintf(err, errlen,
+                 "field \"hangup\" must be one of normal, agent, contact, busy, "
+                 "no_answer, failed, machine");
         return OC_ERR_INVALID;
     }
     if (local_zone_new(&zone, tz) != OC_OK) {

@@ -21,10 +21,11 @@
 
 static int usage(void)
 {
-    fprintf(stderr,
-            "usage: analyzer analyze < call.json\n"
-            "       analyzer when [--now YYYY-MM-DDTHH:MM] --tz ZONE [--lang es|en] \"expression\"\n"
-            "       analyzer            (runs the service)\n");
+    fprintf(
+        stderr,
+        "usage: analyzer analyze < call.json\n"
+        "       analyzer when [--now YYYY-MM-DDTHH:MM] --tz ZONE [--lang es|en] \"expression\"\n"
+        "       analyzer            (runs the service)\n");
     return 2;
 }
 

@@ -104,9 +104,8 @@ static enum oc_status on_call_ended(void *user, const char *subject, const uint8
         return OC_OK;
     }
     const char *tenant = ce->meta ? ce->meta->tenant_id : NULL;
-    oc_log_set_request_id(ce->meta && ce->meta->request_id && *ce->meta->request_id
-                              ? ce->meta->request_id
-                              : NULL);
+    oc_log_set_request_id(
+        ce->meta && ce->meta->request_id && *ce->meta->request_id ? ce->meta->request_id : NULL);
     if (!store_uuid_valid(tenant) || !store_uuid_valid(ce->call_id)) {
         oc_warn("calls.ended: no valid tenant or call id; dropped");
         goto out;
@@ -134,17 +133,19 @@ static enum oc_status on_call_ended(void *user, const char *subject, const uint8
     if (s != OC_OK)
         goto out;
     s = publish_done(az, tenant, stored, phone, ce->meta->request_id);
-    if (s == OC_OK)
-        oc_info("call %s: %s%s (%s%s)%s", ce->call_id,
-                stored->follow_up && stored->follow_up->needed ? "follow-up, "
-                : stored->retry && stored->retry->needed       ? "retry, "
+    if (s == OC_OK) {
+        static const char *const outcomes[] = {
+            "other",          "meeting_scheduled", "callback", "not_interested",
+            "busy_voicemail", "wrong_number",      "other"};
+        int o = stored->outcome >= 0 && stored->outcome <= 6 ? (int)stored->outcome : 0;
+        oc_info("call %s: %s%s, by the %s%s%s", ce->call_id, outcomes[o],
+                stored->follow_up && stored->follow_up->needed ? ", follow-up"
+                : stored->retry && stored->retry->needed       ? ", retry"
                                                                : "",
-                stored->outcome == OCPB__OUTCOME__OUTCOME_CALLBACK ? "callback"
-                                                                   : "analysed",
                 stored->mode == OCPB__ANALYSIS_MODE__ANALYSIS_MODE_LLM ? "model" : "rules",
-                stored->fallback_reason && *stored->fallback_reason ? ", after a fallback" : "",
-                duplicate ? " again" : "");
-    else
+                stored->fallback_reason && *stored->fallback_reason ? " after a fallback" : "",
+                duplicate ? " (delivered again: published again)" : "");
+    } else
         oc_warn("call %s: analysis.done not published (delivery %llu); will retry", ce->call_id,
                 (unsigned long long)delivered);
 out:

@@ -113,8 +113,8 @@ static const char *role_around(const struct tokens *tk, size_t from, size_t to, 
             continue;
         size_t b = m.begin;
         if (b > from) {
-            static const char *const dets[] = {"mi", "su", "el", "la", "my", "his", "her",
-                                               "the", "our", "nuestro", "nuestra"};
+            static const char *const dets[] = {"mi",  "su",  "el",  "la",      "my",     "his",
+                                               "her", "the", "our", "nuestro", "nuestra"};
             for (size_t d = 0; d < sizeof(dets) / sizeof(dets[0]); d++)
                 if (tokens_is(&tk->v[b - 1], dets[d]))
                     b--;
@@ -143,8 +143,9 @@ struct person contact_extract_near(const struct tokens *tk, size_t number_begin,
             break;
         }
         /* "se llama paula" in a transcript without capitals */
-        if (i + 2 < number_begin && ((tokens_is(&tk->v[i], "se") && tokens_is(&tk->v[i + 1], "llama")) ||
-                                     (tokens_is(&tk->v[i], "name") && tokens_is(&tk->v[i + 1], "is")))) {
+        if (i + 2 < number_begin &&
+            ((tokens_is(&tk->v[i], "se") && tokens_is(&tk->v[i + 1], "llama")) ||
+             (tokens_is(&tk->v[i], "name") && tokens_is(&tk->v[i + 1], "is")))) {
             p.name = source_word(tk, i + 2, arena);
             break;
         }
@@ -160,10 +161,10 @@ struct person contact_extract_near(const struct tokens *tk, size_t number_begin,
 const char *contact_extract_own_name(const struct tokens *tk, enum lang lang,
                                      struct oc_arena *arena)
 {
-    static const char *const cues_es[][3] = {{"me", "llamo", NULL}, {"mi", "nombre", "es"},
-                                             {"soy", NULL, NULL}};
-    static const char *const cues_en[][3] = {{"my", "name", "is"}, {"my", "names", NULL},
-                                             {"this", "is", NULL}, {"im", NULL, NULL}};
+    static const char *const cues_es[][3] = {
+        {"me", "llamo", NULL}, {"mi", "nombre", "es"}, {"soy", NULL, NULL}};
+    static const char *const cues_en[][3] = {
+        {"my", "name", "is"}, {"my", "names", NULL}, {"this", "is", NULL}, {"im", NULL, NULL}};
     const char *const(*cues)[3] = lang == LANG_ES ? cues_es : cues_en;
     size_t n_cues = lang == LANG_ES ? 3 : 4;
     for (size_t t = 0; t < tk->n_turns; t++) {

@@ -15,8 +15,8 @@
 #include "tokens.h"
 
 struct person {
-    const char *name;       /* NULL when none was given */
-    const char *role;       /* NULL when none was given */
+    const char *name; /* NULL when none was given */
+    const char *role; /* NULL when none was given */
 };
 
 /**

@@ -12,8 +12,8 @@
 
 /* Values: the risk, plus flags. */
 #define DNC_V(risk, flags) ((risk) | ((flags) << 4))
-#define DNC_ALONE 1     /* counts only at the end of its sentence */
-#define DNC_HARMLESS 2  /* not a request: hides what it matches */
+#define DNC_ALONE 1    /* counts only at the end of its sentence */
+#define DNC_HARMLESS 2 /* not a request: hides what it matches */
 
 static const struct phrase_entry dnc_table[] = {
     /* explicit requests */
@@ -43,9 +43,11 @@ static const struct phrase_entry dnc_table[] = {
     {"esto es ilegal|acoso", PHRASE_ES, DNC_V(DNC_HIGH, 0)},
     {"llamo|llamare|llamaremos a la policia", PHRASE_ES, DNC_V(DNC_HIGH, 0)},
     {"mi abogado", PHRASE_ES, DNC_V(DNC_HIGH, 0)},
-    {"take|get {me|us|my number|this number} off ?of your|the|this|that list|lists", PHRASE_EN, DNC_V(DNC_HIGH, 0)},
+    {"take|get {me|us|my number|this number} off ?of your|the|this|that list|lists", PHRASE_EN,
+     DNC_V(DNC_HIGH, 0)},
     {"remove {me|us|my number|this number}", PHRASE_EN, DNC_V(DNC_HIGH, 0)},
-    {"{dont|do not|never} call {me|us|here|this number} again|anymore", PHRASE_EN, DNC_V(DNC_HIGH, 0)},
+    {"{dont|do not|never} call {me|us|here|this number} again|anymore", PHRASE_EN,
+     DNC_V(DNC_HIGH, 0)},
     {"{dont|do not} ever call", PHRASE_EN, DNC_V(DNC_HIGH, 0)},
     {"{dont|do not} call {me|us|here|this number}", PHRASE_EN, DNC_V(DNC_HIGH, DNC_ALONE)},
     {"please dont call ?me|us again|anymore", PHRASE_EN, DNC_V(DNC_HIGH, 0)},
@@ -98,8 +100,8 @@ static const struct phrase_entry dnc_table[] = {
     /* harmless wordings that contain the ones above */
     {"no me llam* al|a|en|antes|despues|hasta|por|a|ahora|este|esta|hoy|ahorita", PHRASE_ES,
      DNC_V(DNC_NONE, DNC_HARMLESS)},
-    {"{dont|do not} call me|us at|before|after|on|until|right|now|today|this|in|during",
-     PHRASE_EN, DNC_V(DNC_NONE, DNC_HARMLESS)},
+    {"{dont|do not} call me|us at|before|after|on|until|right|now|today|this|in|during", PHRASE_EN,
+     DNC_V(DNC_NONE, DNC_HARMLESS)},
     {"no me vuelv* a llamar|molestar hasta|antes", PHRASE_ES, DNC_V(DNC_NONE, DNC_HARMLESS)},
     {"no hace falta que me|nos llam* ?ahora|hoy", PHRASE_ES, DNC_V(DNC_NONE, DNC_HARMLESS)},
 };

@@ -22,7 +22,7 @@ enum dnc_risk { DNC_NONE = 0, DNC_LOW = 1, DNC_MEDIUM = 2, DNC_HIGH = 3 };
 
 struct dnc_result {
     enum dnc_risk risk;
-    size_t begin, end;      /* the tokens that decided it (evidence); 0, 0 when none */
+    size_t begin, end; /* the tokens that decided it (evidence); 0, 0 when none */
 };
 
 /** Assesses every contact turn; the strongest request wins. */

@@ -16,24 +16,57 @@
 
 /* Letter names: the value is the letter. */
 static const struct phrase_entry letter_table[] = {
-    {"a", PHRASE_ANY, 'a'},        {"be", PHRASE_ES, 'b'},      {"ce", PHRASE_ES, 'c'},
-    {"de", PHRASE_ES, 'd'},        {"e", PHRASE_ANY, 'e'},      {"efe", PHRASE_ES, 'f'},
-    {"ge", PHRASE_ES, 'g'},        {"hache", PHRASE_ES, 'h'},   {"i", PHRASE_ANY, 'i'},
-    {"jota", PHRASE_ES, 'j'},      {"ka", PHRASE_ES, 'k'},      {"ele", PHRASE_ES, 'l'},
-    {"eme", PHRASE_ES, 'm'},       {"ene", PHRASE_ES, 'n'},     {"o", PHRASE_ANY, 'o'},
-    {"pe", PHRASE_ES, 'p'},        {"cu", PHRASE_ES, 'q'},      {"erre", PHRASE_ES, 'r'},
-    {"ere", PHRASE_ES, 'r'},       {"ese", PHRASE_ES, 's'},     {"te", PHRASE_ES, 't'},
-    {"u", PHRASE_ANY, 'u'},        {"uve|ve", PHRASE_ES, 'v'},  {"uve doble", PHRASE_ES, 'w'},
-    {"doble uve|ve", PHRASE_ES, 'w'}, {"equis", PHRASE_ES, 'x'}, {"i griega", PHRASE_ES, 'y'},
-    {"ye", PHRASE_ES, 'y'},        {"zeta|ceta", PHRASE_ES, 'z'},
+    {"a", PHRASE_ANY, 'a'},
+    {"be", PHRASE_ES, 'b'},
+    {"ce", PHRASE_ES, 'c'},
+    {"de", PHRASE_ES, 'd'},
+    {"e", PHRASE_ANY, 'e'},
+    {"efe", PHRASE_ES, 'f'},
+    {"ge", PHRASE_ES, 'g'},
+    {"hache", PHRASE_ES, 'h'},
+    {"i", PHRASE_ANY, 'i'},
+    {"jota", PHRASE_ES, 'j'},
+    {"ka", PHRASE_ES, 'k'},
+    {"ele", PHRASE_ES, 'l'},
+    {"eme", PHRASE_ES, 'm'},
+    {"ene", PHRASE_ES, 'n'},
+    {"o", PHRASE_ANY, 'o'},
+    {"pe", PHRASE_ES, 'p'},
+    {"cu", PHRASE_ES, 'q'},
+    {"erre", PHRASE_ES, 'r'},
+    {"ere", PHRASE_ES, 'r'},
+    {"ese", PHRASE_ES, 's'},
+    {"te", PHRASE_ES, 't'},
+    {"u", PHRASE_ANY, 'u'},
+    {"uve|ve", PHRASE_ES, 'v'},
+    {"uve doble", PHRASE_ES, 'w'},
+    {"doble uve|ve", PHRASE_ES, 'w'},
+    {"equis", PHRASE_ES, 'x'},
+    {"i griega", PHRASE_ES, 'y'},
+    {"ye", PHRASE_ES, 'y'},
+    {"zeta|ceta", PHRASE_ES, 'z'},
     {"b|c|d|f|g|h|j|k|l|m|n|p|q|r|s|t|v|w|x|y|z", PHRASE_EN, 0},
-    {"bee", PHRASE_EN, 'b'},       {"cee|see", PHRASE_EN, 'c'}, {"dee", PHRASE_EN, 'd'},
-    {"ef|eff", PHRASE_EN, 'f'},    {"gee", PHRASE_EN, 'g'},     {"aitch", PHRASE_EN, 'h'},
-    {"jay", PHRASE_EN, 'j'},       {"kay", PHRASE_EN, 'k'},     {"el|ell", PHRASE_EN, 'l'},
-    {"em", PHRASE_EN, 'm'},        {"en", PHRASE_EN, 'n'},      {"pee", PHRASE_EN, 'p'},
-    {"cue|queue", PHRASE_EN, 'q'}, {"ar", PHRASE_EN, 'r'},      {"ess", PHRASE_EN, 's'},
-    {"tee", PHRASE_EN, 't'},       {"you", PHRASE_EN, 'u'},     {"vee", PHRASE_EN, 'v'},
-    {"double u|you", PHRASE_EN, 'w'}, {"ex", PHRASE_EN, 'x'},   {"why", PHRASE_EN, 'y'},
+    {"bee", PHRASE_EN, 'b'},
+    {"cee|see", PHRASE_EN, 'c'},
+    {"dee", PHRASE_EN, 'd'},
+    {"ef|eff", PHRASE_EN, 'f'},
+    {"gee", PHRASE_EN, 'g'},
+    {"aitch", PHRASE_EN, 'h'},
+    {"jay", PHRASE_EN, 'j'},
+    {"kay", PHRASE_EN, 'k'},
+    {"el|ell", PHRASE_EN, 'l'},
+    {"em", PHRASE_EN, 'm'},
+    {"en", PHRASE_EN, 'n'},
+    {"pee", PHRASE_EN, 'p'},
+    {"cue|queue", PHRASE_EN, 'q'},
+    {"ar", PHRASE_EN, 'r'},
+    {"ess", PHRASE_EN, 's'},
+    {"tee", PHRASE_EN, 't'},
+    {"you", PHRASE_EN, 'u'},
+    {"vee", PHRASE_EN, 'v'},
+    {"double u|you", PHRASE_EN, 'w'},
+    {"ex", PHRASE_EN, 'x'},
+    {"why", PHRASE_EN, 'y'},
     {"zee|zed", PHRASE_EN, 'z'},
     /* Spanish speakers spell single letters too */
     {"b|c|d|f|g|h|j|k|l|m|n|p|q|r|s|t|v|w|x|y|z", PHRASE_ES, 0},
@@ -41,8 +74,8 @@ static const struct phrase_entry letter_table[] = {
 
 /* Spoken separators: the value is the character. */
 static const struct phrase_entry sep_table[] = {
-    {"punto", PHRASE_ES, '.'},      {"dot", PHRASE_EN, '.'},     {"guion bajo", PHRASE_ES, '_'},
-    {"barra baja", PHRASE_ES, '_'}, {"underscore", PHRASE_EN, '_'}, {"guion", PHRASE_ES, '-'},
+    {"punto", PHRASE_ES, '.'},       {"dot", PHRASE_EN, '.'},        {"guion bajo", PHRASE_ES, '_'},
+    {"barra baja", PHRASE_ES, '_'},  {"underscore", PHRASE_EN, '_'}, {"guion", PHRASE_ES, '-'},
     {"dash|hyphen", PHRASE_EN, '-'},
 };
 
@@ -57,9 +90,9 @@ static const struct phrase_entry stop_table[] = {
      PHRASE_EN, 1},
 };
 
-static const char *const tlds[] = {"com", "es", "net", "org", "io", "co", "uk", "mx", "edu",
-                                   "info", "biz", "eu", "cat", "gov", "us", "de", "fr", "it",
-                                   "ar", "cl", "pe", "ai", "app", "dev", "me", "tv", "pt"};
+static const char *const tlds[] = {"com",  "es",  "net", "org", "io",  "co",  "uk", "mx", "edu",
+                                   "info", "biz", "eu",  "cat", "gov", "us",  "de", "fr", "it",
+                                   "ar",   "cl",  "pe",  "ai",  "app", "dev", "me", "tv", "pt"};
 
 static struct phrase_lazy letters = PHRASE_LAZY(letter_table);
 static struct phrase_lazy seps = PHRASE_LAZY(sep_table);
@@ -92,8 +125,8 @@ static char letter_at(const struct tokens *tk, size_t i, size_t limit, enum lang
 static char sep_at(const struct tokens *tk, size_t i, size_t limit, enum lang lang, size_t *end)
 {
     struct phrase_match m;
-    if (tk->v[i].kind == TOKEN_PUNCT && (tk->v[i].w[0] == '.' || tk->v[i].w[0] == '_' ||
-                                         tk->v[i].w[0] == '-')) {
+    if (tk->v[i].kind == TOKEN_PUNCT &&
+        (tk->v[i].w[0] == '.' || tk->v[i].w[0] == '_' || tk->v[i].w[0] == '-')) {
         *end = i + 1;
         return tk->v[i].w[0];
     }
@@ -127,10 +160,10 @@ static bool read_domain(const struct tokens *tk, size_t i, size_t limit, enum la
         last_tld = is_tld(t) && labels > 1;
         i++;
         /* "cobo asociados punto es": a label said as words, written together. */
-        for (int extra = 0; extra < 2 && i + 1 < limit && !last_tld &&
-                            (tk->v[i].kind == TOKEN_WORD || tk->v[i].kind == TOKEN_NUM) &&
-                            sep_at(tk, i, limit, lang, &e) == 0 &&
-                            sep_at(tk, i + 1, limit, lang, &e) == '.';
+        for (int extra = 0;
+             extra < 2 && i + 1 < limit && !last_tld &&
+             (tk->v[i].kind == TOKEN_WORD || tk->v[i].kind == TOKEN_NUM) &&
+             sep_at(tk, i, limit, lang, &e) == 0 && sep_at(tk, i + 1, limit, lang, &e) == '.';
              extra++) {
             put(&d, tk->v[i].w, tk->v[i].len);
             i++;
@@ -216,7 +249,8 @@ static bool read_local(const struct tokens *tk, size_t begin, size_t i, enum lan
             char c2;
             size_t s2;
             if (piece_before(tk, begin, start, lang, true, &c2, &s2) == P_LETTER &&
-                !phrase_match_at(phrase_lazy_get(&stops), tk, s2, start, lang, &(struct phrase_match){0})) {
+                !phrase_match_at(phrase_lazy_get(&stops), tk, s2, start, lang,
+                                 &(struct phrase_match){0})) {
                 k = start;
                 continue;
             }
@@ -229,7 +263,8 @@ static bool read_local(const struct tokens *tk, size_t begin, size_t i, enum lan
         /* An initial before a surname ("t alba") is part of the address,
          * unless the letter is a word that introduces it ("escriba a compras"). */
         if (p == P_LETTER && words && !spelled && start + 1 == k &&
-            !phrase_match_at(phrase_lazy_get(&stops), tk, start, k, lang, &(struct phrase_match){0})) {
+            !phrase_match_at(phrase_lazy_get(&stops), tk, start, k, lang,
+                             &(struct phrase_match){0})) {
             rev[n++] = c;
             spelled = true;
             k = start;

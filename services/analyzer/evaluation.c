@@ -11,10 +11,8 @@
 #include "local_time.h"
 
 static const char *field_names[EVAL_FIELDS] = {
-    "outcome",       "follow_up",  "follow_up_time", "retry",
-    "retry_time",    "confidence", "dnc",            "dnc_risk",
-    "alt_number",    "alt_number_given", "alt_name", "email",
-    "meeting_time",
+    "outcome",  "follow_up",  "follow_up_time",   "retry",    "retry_time", "confidence",   "dnc",
+    "dnc_risk", "alt_number", "alt_number_given", "alt_name", "email",      "meeting_time",
 };
 
 const char *evaluation_field_name(enum evaluation_field f)
@@ -102,8 +100,9 @@ bool evaluation_score(const json_t *e, const struct analysis *a, const struct ca
     bool re = json_is_true(json_object_get(e, "retry"));
     mark(t, EVAL_RETRY, re == a->retry, wrong, wronglen, &all);
     if (re)
-        mark(t, EVAL_RETRY_TIME, a->retry && time_right(z, e, "retry_at", "retry_window", a->retry_ms),
-             wrong, wronglen, &all);
+        mark(t, EVAL_RETRY_TIME,
+             a->retry && time_right(z, e, "retry_at", "retry_window", a->retry_ms), wrong, wronglen,
+             &all);
     mark(t, EVAL_CONFIDENCE,
          same_str(jstr(e, "confidence"), analysis_confidence_name(a->confidence), false), wrong,
          wronglen, &all);

@@ -22,17 +22,17 @@
 enum evaluation_field {
     EVAL_OUTCOME = 0,
     EVAL_FOLLOW_UP,
-    EVAL_FOLLOW_UP_TIME,    /* over calls labelled with a follow-up */
+    EVAL_FOLLOW_UP_TIME, /* over calls labelled with a follow-up */
     EVAL_RETRY,
-    EVAL_RETRY_TIME,        /* over calls labelled with a retry */
+    EVAL_RETRY_TIME, /* over calls labelled with a retry */
     EVAL_CONFIDENCE,
     EVAL_DNC,
     EVAL_DNC_RISK,
     EVAL_ALT_NUMBER,
-    EVAL_ALT_NUMBER_GIVEN,  /* over calls labelled with a number */
-    EVAL_ALT_NAME,          /* over calls labelled with a name */
+    EVAL_ALT_NUMBER_GIVEN, /* over calls labelled with a number */
+    EVAL_ALT_NAME,         /* over calls labelled with a name */
     EVAL_EMAIL,
-    EVAL_MEETING_TIME,      /* over calls labelled with a meeting */
+    EVAL_MEETING_TIME, /* over calls labelled with a meeting */
     EVAL_FIELDS
 };
 
@@ -40,7 +40,7 @@ struct evaluation_tally {
     unsigned right[EVAL_FIELDS];
     unsigned total[EVAL_FIELDS];
     unsigned calls;
-    unsigned false_blacklists;  /* blacklisted, labelled otherwise */
+    unsigned false_blacklists;     /* blacklisted, labelled otherwise */
     unsigned refusals_blacklisted; /* of those, labelled a plain refusal */
 };
 
@@ -49,9 +49,8 @@ struct evaluation_tally {
  * it to tally. Writes the names of the wrong fields, comma-separated, to
  * wrong (may be NULL). Returns false when any field was wrong.
  */
-bool evaluation_score(const json_t *expect, const struct analysis *a,
-                      const struct call_facts *call, struct evaluation_tally *tally, char *wrong,
-                      size_t wronglen);
+bool evaluation_score(const json_t *expect, const struct analysis *a, const struct call_facts *call,
+                      struct evaluation_tally *tally, char *wrong, size_t wronglen);
 
 /** The field's name as printed ("outcome", "follow_up_time"...). */
 const char *evaluation_field_name(enum evaluation_field f);

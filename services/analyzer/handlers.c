@@ -61,8 +61,9 @@ static enum oc_status handle_analysis_list(struct oc_request *req, const Protobu
     struct store_page page;
     enum oc_status s = store_list(az->svc->db, tenant, in, req->arena, &page);
     if (s == OC_ERR_INVALID)
-        return oc_request_fail(req, s, "campaign_id and lead_id must be UUIDs, and the cursor "
-                                       "one this service gave");
+        return oc_request_fail(req, s,
+                               "campaign_id and lead_id must be UUIDs, and the cursor "
+                               "one this service gave");
     if (s != OC_OK)
         return s;
     Ocpb__ListAnalysesReply *r = oc_arena_alloc(req->arena, sizeof(*r));
@@ -91,8 +92,8 @@ static enum oc_status handle_analysis_analyze(struct oc_request *req, const Prot
     if (!r)
         return OC_ERR_NOMEM;
     ocpb__analyze_call_reply__init(r);
-    enum oc_status s =
-        call_analysis_run(az, in->call, in->force_rules, req->arena, &r->analysis, err, sizeof(err));
+    enum oc_status s = call_analysis_run(az, in->call, in->force_rules, req->arena, &r->analysis,
+                                         err, sizeof(err));
     if (s == OC_ERR_INVALID)
         return oc_request_fail(req, s, "%s", err);
     if (s != OC_OK)

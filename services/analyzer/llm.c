@@ -60,14 +60,14 @@ static char *user_message(const struct call_facts *call)
     json_object_set_new(o, "contact_name",
                         call->contact_name ? json_string(call->contact_name) : json_null());
     json_object_set_new(o, "voicemail_detected", json_boolean(call->voicemail));
-    static const char *const hangups[] = {"normal", "contact", "busy", "no_answer",
+    static const char *const hangups[] = {"normal", "contact", "busy",    "no_answer",
                                           "failed", "machine", "canceled"};
     json_object_set_new(o, "hangup", json_string(hangups[call->hangup]));
     for (size_t i = 0; i < call->n_turns; i++)
         json_array_append_new(
             turns, json_pack("{s:s,s:s}", "speaker",
-                             call->turns[i].speaker == SPEAKER_AGENT ? "agent" : "contact",
-                             "text", call->turns[i].text ? call->turns[i].text : ""));
+                             call->turns[i].speaker == SPEAKER_AGENT ? "agent" : "contact", "text",
+                             call->turns[i].text ? call->turns[i].text : ""));
     json_object_set_new(o, "turns", turns);
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
@@ -76,10 +76,10 @@ static char *user_message(const struct call_facts *call)
 
 /* ------------------------------------------------------------ validation */
 
-#define FAIL(...)                                                                                \
-    do {                                                                                         \
-        snprintf(why, whylen, "invalid output: " __VA_ARGS__);                                   \
-        goto fail;                                                                               \
+#define FAIL(...)                                                                                  \
+    do {                                                                                           \
+        snprintf(why, whylen, "invalid output: " __VA_ARGS__);                                     \
+        goto fail;                                                                                 \
     } while (0)
 
 /* A string field, or NULL for null/absent; false when it has another type or is too long. */
@@ -152,17 +152,17 @@ enum oc_status llm_parse_answer(const char *content, const struct call_facts *ca
         a.retry_ms = 0;
     if (!opt_string(o, "confidence", &s))
         FAIL("confidence");
-    a.confidence = !s                        ? CONFIDENCE_NONE
+    a.confidence = !s                         ? CONFIDENCE_NONE
                    : strcmp(s, "high") == 0   ? CONFIDENCE_HIGH
                    : strcmp(s, "medium") == 0 ? CONFIDENCE_MEDIUM
                    : strcmp(s, "low") == 0    ? CONFIDENCE_LOW
-                                              : (enum confidence)-1;
+                                              : (enum confidence) - 1;
     if ((int)a.confidence < 0)
         FAIL("confidence");
     if (!opt_string(o, "dnc_risk", &s))
         FAIL("dnc_risk");
     if (json_is_true(dnc)) {
-        a.dnc = !s                        ? DNC_NONE
+        a.dnc = !s                         ? DNC_NONE
                 : strcmp(s, "high") == 0   ? DNC_HIGH
                 : strcmp(s, "medium") == 0 ? DNC_MEDIUM
                 : strcmp(s, "low") == 0    ? DNC_LOW
@@ -194,8 +194,9 @@ enum oc_status llm_parse_answer(const char *content, const struct call_facts *ca
     }
     if (!opt_time(o, "meeting_at", z, earliest - 24 * 3600000LL, &a.meeting_ms))
         FAIL("meeting_at");
-    a.contact_name = cname ? oc_arena_strdup(arena, cname)
-                           : (call->contact_name ? oc_arena_strdup(arena, call->contact_name) : NULL);
+    a.contact_name = cname
+                         ? oc_arena_strdup(arena, cname)
+                         : (call->contact_name ? oc_arena_strdup(arena, call->contact_name) : NULL);
     a.reason = oc_arena_strdup(arena, reason ? reason : "");
     a.summary = oc_arena_strdup(arena, summary ? summary : "");
     if (a.follow_up) {
@@ -215,8 +216,7 @@ fail:
 /* ------------------------------------------------------------ the request */
 
 enum oc_status llm_analyze(const struct llm_config *cfg, const struct call_facts *call,
-                           struct oc_arena *arena, struct analysis *out, char *why,
-                           size_t whylen)
+                           struct oc_arena *arena, struct analysis *out, char *why, size_t whylen)
 {
     enum oc_status st;
     char *user = user_message(call);

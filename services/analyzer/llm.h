@@ -17,9 +17,9 @@
 #include "oc/status.h"
 
 struct llm_config {
-    const char *url;        /* the chat completions URL */
+    const char *url; /* the chat completions URL */
     const char *model;
-    const char *api_key;    /* may be empty */
+    const char *api_key; /* may be empty */
     long timeout_ms;
 };
 
@@ -29,8 +29,7 @@ struct llm_config {
  * "HTTP 500", "invalid output: ...") and *out is untouched.
  */
 enum oc_status llm_analyze(const struct llm_config *cfg, const struct call_facts *call,
-                           struct oc_arena *arena, struct analysis *out, char *why,
-                           size_t whylen);
+                           struct oc_arena *arena, struct analysis *out, char *why, size_t whylen);
 
 /**
  * Validates and reads the model's JSON text (the schema above) for call.

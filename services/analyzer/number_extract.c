@@ -38,8 +38,8 @@ static struct phrase_lazy not_phone_after = PHRASE_LAZY(not_phone_after_table);
 
 static bool hesitation(const struct token *t)
 {
-    return tokens_is(t, "eh") || tokens_is(t, "em") || tokens_is(t, "um") ||
-           tokens_is(t, "uh") || tokens_is(t, "er") || tokens_is(t, "mmm");
+    return tokens_is(t, "eh") || tokens_is(t, "em") || tokens_is(t, "um") || tokens_is(t, "uh") ||
+           tokens_is(t, "er") || tokens_is(t, "mmm");
 }
 
 static bool separator(const struct token *t)
@@ -49,8 +49,7 @@ static bool separator(const struct token *t)
 }
 
 /* Whether a word within the same sentence shortly before begin says "not a phone". */
-static bool refused_before(const struct tokens *tk, size_t turn_begin, size_t begin,
-                           enum lang lang)
+static bool refused_before(const struct tokens *tk, size_t turn_begin, size_t begin, enum lang lang)
 {
     const struct phrase_set *set = phrase_lazy_get(&not_phone_before);
     struct phrase_match m;

@@ -18,8 +18,8 @@
 #include "tokens.h"
 
 struct number_found {
-    char e164[20];          /* "+34612345678" */
-    size_t begin, end;      /* its tokens */
+    char e164[20];     /* "+34612345678" */
+    size_t begin, end; /* its tokens */
     size_t turn;
 };
 

@@ -13,18 +13,18 @@
 #include "phrase.h"
 
 enum nclass {
-    NC_UNIT = 1,        /* 0-9 */
-    NC_TEEN,            /* 10-19 and the one-word 21-29 of Spanish: complete below a hundred */
-    NC_TENS,            /* 20, 30 ... 90 */
-    NC_HUNDREDS,        /* Spanish 100-900 as one word ("seiscientos") */
-    NC_CIEN,            /* Spanish "cien": exactly a hundred */
-    NC_HUNDRED,         /* English "hundred": multiplies */
-    NC_THOUSAND,        /* "mil", "thousand": multiplies */
-    NC_ARTICLE,         /* "un", "una", "a", "an": one when allowed */
-    NC_OH,              /* English "oh": zero when allowed */
-    NC_ORDINAL,         /* "third", "primero" */
-    NC_ORD_TENS,        /* "twentieth", "thirtieth" */
-    NC_REPEAT,          /* "double", "triple", "doble", "triple" */
+    NC_UNIT = 1, /* 0-9 */
+    NC_TEEN,     /* 10-19 and the one-word 21-29 of Spanish: complete below a hundred */
+    NC_TENS,     /* 20, 30 ... 90 */
+    NC_HUNDREDS, /* Spanish 100-900 as one word ("seiscientos") */
+    NC_CIEN,     /* Spanish "cien": exactly a hundred */
+    NC_HUNDRED,  /* English "hundred": multiplies */
+    NC_THOUSAND, /* "mil", "thousand": multiplies */
+    NC_ARTICLE,  /* "un", "una", "a", "an": one when allowed */
+    NC_OH,       /* English "oh": zero when allowed */
+    NC_ORDINAL,  /* "third", "primero" */
+    NC_ORD_TENS, /* "twentieth", "thirtieth" */
+    NC_REPEAT,   /* "double", "triple", "doble", "triple" */
 };
 
 #define NW(cls, v) (((cls) << 16) | (v))
@@ -158,8 +158,7 @@ static int word_of(const struct tokens *tk, size_t i, size_t limit, enum lang la
 bool number_words_is_word(const struct tokens *tk, size_t i, enum lang lang)
 {
     int w = word_of(tk, i, tk->n, lang);
-    return w != 0 && NW_CLASS(w) != NC_ARTICLE && NW_CLASS(w) != NC_OH &&
-           NW_CLASS(w) != NC_REPEAT;
+    return w != 0 && NW_CLASS(w) != NC_ARTICLE && NW_CLASS(w) != NC_OH && NW_CLASS(w) != NC_REPEAT;
 }
 
 /* Reads a number below a hundred (units, teens, tens with their unit). */

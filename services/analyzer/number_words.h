@@ -15,9 +15,9 @@
 #include "tokens.h"
 
 /* Readings allowed besides the plain cardinals. */
-#define NUMBER_WORDS_ARTICLE 1u     /* "un", "una", "a" read as one ("una hora", "a week") */
-#define NUMBER_WORDS_OH 2u          /* English "oh" and "o" read as zero (phone numbers) */
-#define NUMBER_WORDS_DIGITS 4u      /* a digit token is a number too */
+#define NUMBER_WORDS_ARTICLE 1u /* "un", "una", "a" read as one ("una hora", "a week") */
+#define NUMBER_WORDS_OH 2u      /* English "oh" and "o" read as zero (phone numbers) */
+#define NUMBER_WORDS_DIGITS 4u  /* a digit token is a number too */
 
 /**
  * Reads a cardinal number (below a million) starting at token i, not

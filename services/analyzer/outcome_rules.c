@@ -26,23 +26,26 @@ enum signal {
     SIG_VOICEMAIL,
     SIG_AMBIGUOUS,
     SIG_AFFIRM,
-    SIG_NEUTRAL,            /* hides what it contains ("no me llames al fijo") */
-    SIG_MEETING_BOOKED,     /* agent: the meeting is booked */
-    SIG_BOOK_ME,            /* contact: "resérvame", "book me" */
-    SIG_NO_TALK,            /* "¿hola? no te oigo", "hello? I can't hear you" */
+    SIG_NEUTRAL,        /* hides what it contains ("no me llames al fijo") */
+    SIG_MEETING_BOOKED, /* agent: the meeting is booked */
+    SIG_BOOK_ME,        /* contact: "resérvame", "book me" */
+    SIG_NO_TALK,        /* "¿hola? no te oigo", "hello? I can't hear you" */
 };
 
 static const struct phrase_entry contact_table[] = {
     /* refusals */
     {"no me|nos interesa|interesan ?nada|mucho", PHRASE_ES, SIG_NOT_INTERESTED},
     {"tampoco me|nos interesa", PHRASE_ES, SIG_NOT_INTERESTED},
-    {"no estoy|estamos interesado|interesada|interesados|interesadas", PHRASE_ES, SIG_NOT_INTERESTED},
+    {"no estoy|estamos interesado|interesada|interesados|interesadas", PHRASE_ES,
+     SIG_NOT_INTERESTED},
     {"no ?, gracias", PHRASE_ES, SIG_NOT_INTERESTED},
     {"no necesito|necesitamos nada|eso|ninguno|ninguna", PHRASE_ES, SIG_NOT_INTERESTED},
     {"no lo|la|los necesito|necesitamos", PHRASE_ES, SIG_NOT_INTERESTED},
     {"no me|nos hace falta", PHRASE_ES, SIG_NOT_INTERESTED},
-    {"ya tenemos|tengo proveedor|seguro|algo|compania|empresa|uno|una|todo", PHRASE_ES, SIG_NOT_INTERESTED},
-    {"estamos|estoy ?muy contentos|contento|contenta|servidos|servido", PHRASE_ES, SIG_NOT_INTERESTED},
+    {"ya tenemos|tengo proveedor|seguro|algo|compania|empresa|uno|una|todo", PHRASE_ES,
+     SIG_NOT_INTERESTED},
+    {"estamos|estoy ?muy contentos|contento|contenta|servidos|servido", PHRASE_ES,
+     SIG_NOT_INTERESTED},
     {"no voy|vamos a cambiar", PHRASE_ES, SIG_NOT_INTERESTED},
     {"no quiero|queremos nada", PHRASE_ES, SIG_NOT_INTERESTED},
     {"no estamos|estoy para gastos", PHRASE_ES, SIG_NOT_INTERESTED},
@@ -50,10 +53,13 @@ static const struct phrase_entry contact_table[] = {
     {"estamos|estoy bien asi", PHRASE_ES, SIG_NOT_INTERESTED},
     {"no nos|me va|vamos|voy a hacer falta", PHRASE_ES, SIG_NOT_INTERESTED},
     {"ya lo tenemos|tengo cubierto|resuelto", PHRASE_ES, SIG_NOT_INTERESTED},
-    {"ya tenemos|tengo transportista|gestor|gestoria|asesor|instalador|alarma", PHRASE_ES, SIG_NOT_INTERESTED},
+    {"ya tenemos|tengo transportista|gestor|gestoria|asesor|instalador|alarma", PHRASE_ES,
+     SIG_NOT_INTERESTED},
     {"not ?really|very|that|too interested", PHRASE_EN, SIG_NOT_INTERESTED},
     {"{were|we are|im|i am} not looking", PHRASE_EN, SIG_NOT_INTERESTED},
-    {"{were|we are|im|i am} happy|satisfied|covered|fine|good ?where|with", PHRASE_EN, SIG_NOT_INTERESTED},
+    {"{were|we are} happy|satisfied|covered|fine|good ?where|with", PHRASE_EN,
+     SIG_NOT_INTERESTED},
+    {"{im|i am} happy|satisfied|covered ?where|with", PHRASE_EN, SIG_NOT_INTERESTED},
     {"thanks anyway", PHRASE_EN, SIG_NOT_INTERESTED},
     {"no need", PHRASE_EN, SIG_NOT_INTERESTED},
     {"{dont|do not} need anything|it|that", PHRASE_EN, SIG_NOT_INTERESTED},
@@ -130,8 +136,10 @@ static const struct phrase_entry contact_table[] = {
     {"not right now", PHRASE_EN, SIG_BUSY},
     {"nows not good", PHRASE_EN, SIG_BUSY},
     {"bad time", PHRASE_EN, SIG_BUSY},
-    {"{i am|im} driving|busy|swamped|slammed|tied|walking|heading|eating|at|in|with|just|traveling|travelling|out|away", PHRASE_EN,
-     SIG_BUSY},
+    {"{i am|im} "
+     "driving|busy|swamped|slammed|tied|walking|heading|eating|at|in|with|just|traveling|"
+     "travelling|out|away",
+     PHRASE_EN, SIG_BUSY},
     {"i cant right now", PHRASE_EN, SIG_BUSY},
     /* information */
     {"mandame|mandeme|enviame|envieme|mandamela|mandamelo|enviamela|enviamelo|mandadme"
@@ -255,13 +263,13 @@ static struct phrase_lazy agent_phrases = PHRASE_LAZY(agent_table);
 
 /* What the contact said, in order. */
 struct stance {
-    unsigned seen;              /* bit per signal */
-    enum signal last_decisive;  /* the last refusal or positive signal */
-    size_t last_decisive_at;    /* its token */
+    unsigned seen;             /* bit per signal */
+    enum signal last_decisive; /* the last refusal or positive signal */
+    size_t last_decisive_at;   /* its token */
     size_t decisive_turn;
     size_t contact_words;
     size_t contact_turns;
-    bool voicemail_first;       /* the first thing heard was a voicemail greeting */
+    bool voicemail_first; /* the first thing heard was a voicemail greeting */
     size_t first_contact_turn;
     bool book_me;
 };
@@ -529,8 +537,8 @@ void outcome_rules_decide(const struct outcome_input *in, struct outcome_decisio
 
     /* Do-not-call: no follow-up whatever else was said. */
     if (in->dnc.risk != DNC_NONE) {
-        d.outcome = (st.seen & BIT(SIG_WRONG_NUMBER)) ? OUTCOME_WRONG_NUMBER
-                                                      : OUTCOME_NOT_INTERESTED;
+        d.outcome =
+            (st.seen & BIT(SIG_WRONG_NUMBER)) ? OUTCOME_WRONG_NUMBER : OUTCOME_NOT_INTERESTED;
         d.why = WHY_DNC;
         goto done;
     }

@@ -32,40 +32,39 @@
 /* Why the decision was taken: summary.c words the reason from it. */
 enum outcome_why {
     WHY_NONE = 0,
-    WHY_TIME_NAMED,         /* the contact named when */
-    WHY_LATER,              /* "later": +24 h */
-    WHY_WHILE,              /* "in a while": +2 h */
+    WHY_TIME_NAMED, /* the contact named when */
+    WHY_LATER,      /* "later": +24 h */
+    WHY_WHILE,      /* "in a while": +2 h */
     WHY_NEXT_WEEK,
-    WHY_FEW_DAYS,           /* "in a couple of days" */
-    WHY_BUSY_INTERESTED,    /* interested but busy, no date */
-    WHY_SEND_INFO,          /* asked for information */
-    WHY_ALT_NUMBER,         /* gave another number, no time */
-    WHY_BUSY_ONLY,          /* busy, nothing else */
+    WHY_FEW_DAYS,        /* "in a couple of days" */
+    WHY_BUSY_INTERESTED, /* interested but busy, no date */
+    WHY_SEND_INFO,       /* asked for information */
+    WHY_ALT_NUMBER,      /* gave another number, no time */
+    WHY_BUSY_ONLY,       /* busy, nothing else */
     WHY_RETRY_BUSY,
     WHY_RETRY_NO_ANSWER,
     WHY_RETRY_FAILED,
     WHY_RETRY_VOICEMAIL,
-    WHY_RETRY_VOICEMAIL_BACK,   /* the greeting said when they are back */
+    WHY_RETRY_VOICEMAIL_BACK, /* the greeting said when they are back */
     WHY_RETRY_HUNG_UP,
     WHY_MEETING,
     WHY_NOT_INTERESTED,
     WHY_DNC,
     WHY_WRONG_NUMBER,
-    WHY_SELF_CALLBACK,      /* the contact will call */
+    WHY_SELF_CALLBACK, /* the contact will call */
     WHY_NOTHING,
-    WHY_CANCELED,           /* the platform canceled the call */
+    WHY_CANCELED, /* the platform canceled the call */
 };
 
 struct outcome_input {
     const struct call_facts *call;
     const struct tokens *tk;
     const struct time_context *tctx;
-    const struct time_ref *refs;    /* every time mentioned, in order */
+    const struct time_ref *refs; /* every time mentioned, in order */
     size_t n_refs;
     struct dnc_result dnc;
     bool alt_found;
     bool alt_named;
-    size_t alt_turn;
 };
 
 struct outcome_decision {

@@ -18,9 +18,9 @@ enum alt_kind { ALT_WORD, ALT_STEM, ALT_NUM, ALT_ANY, ALT_PUNCT };
 
 struct alt {
     enum alt_kind kind;
-    char *w;                /* folded word, stem or punctuation mark */
+    char *w; /* folded word, stem or punctuation mark */
     uint16_t len;
-    uint32_t hash;          /* of w, for ALT_WORD */
+    uint32_t hash; /* of w, for ALT_WORD */
 };
 
 struct elem {
@@ -34,14 +34,14 @@ struct pattern {
     const struct phrase_entry *entry;
     size_t n_elems;
     struct elem *elems;
-    bool owner;             /* false: a variant sharing another pattern's elements */
+    bool owner; /* false: a variant sharing another pattern's elements */
 };
 
 struct bucket {
     uint32_t key;
     bool used;
     size_t n;
-    size_t *pats;           /* indexes into patterns */
+    size_t *pats; /* indexes into patterns */
 };
 
 struct phrase_set {
@@ -49,7 +49,7 @@ struct phrase_set {
     size_t n_pats;
     size_t cap_pats;
     struct bucket *table;
-    size_t table_size;      /* a power of two */
+    size_t table_size; /* a power of two */
 };
 
 #define GAP_MAX 3
@@ -344,8 +344,8 @@ static enum oc_status add_pattern(struct phrase_set *set, const struct phrase_en
     p->owner = true;
     enum oc_status st = parse_pattern(entry, text, p);
     /* Each leading optional element gives a variant without it. */
-    for (size_t skip = 1; st == OC_OK && skip < set->pats[base].n_elems &&
-                          set->pats[base].elems[skip - 1].optional;
+    for (size_t skip = 1;
+         st == OC_OK && skip < set->pats[base].n_elems && set->pats[base].elems[skip - 1].optional;
          skip++) {
         struct pattern *v = new_slot(set);
         if (!v)
@@ -476,8 +476,7 @@ static void try_bucket(const struct phrase_set *set, const struct bucket *b,
         size_t end;
         if (!match_from(p, 0, tk, i, limit, &end))
             continue;
-        if (!*found || end > best->end ||
-            (end == best->end && p->entry < best->entry)) {
+        if (!*found || end > best->end || (end == best->end && p->entry < best->entry)) {
             best->begin = i;
             best->end = end;
             best->entry = p->entry;

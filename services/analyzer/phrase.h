@@ -35,16 +35,16 @@
 
 struct phrase_entry {
     const char *pattern;
-    unsigned langs;         /* PHRASE_ES, PHRASE_EN or both */
-    int value;              /* what a match means, for the module that owns the table */
+    unsigned langs; /* PHRASE_ES, PHRASE_EN or both */
+    int value;      /* what a match means, for the module that owns the table */
 };
 
 struct phrase_set;
 
 struct phrase_match {
-    size_t begin;           /* first token */
-    size_t end;             /* one past the last token */
-    const struct phrase_entry *entry;   /* borrowed from the table */
+    size_t begin;                     /* first token */
+    size_t end;                       /* one past the last token */
+    const struct phrase_entry *entry; /* borrowed from the table */
 };
 
 /**
@@ -88,7 +88,10 @@ struct phrase_lazy {
     size_t n;
 };
 
-#define PHRASE_LAZY(table)                                                                           {                                                                                                    NULL, PTHREAD_MUTEX_INITIALIZER, (table), sizeof(table) / sizeof((table)[0])                 }
+#define PHRASE_LAZY(table)                                                                         \
+    {                                                                                              \
+        NULL, PTHREAD_MUTEX_INITIALIZER, (table), sizeof(table) / sizeof((table)[0])               \
+    }
 
 /**
  * The compiled table. Aborts the process when a pattern is malformed: the

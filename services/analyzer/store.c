@@ -20,27 +20,94 @@
 #define MS(col) "coalesce((extract(epoch from " col ") * 1000)::bigint, 0)"
 
 /* The columns every read returns, in the order row_to_analysis reads them. */
-#define ANALYSIS_COLUMNS                                                                         \
-    "id, call_id, dispatch_id, coalesce(campaign_id::text, ''), coalesce(lead_id::text, ''),"    \
-    " outcome, follow_up, " MS("follow_up_at") ", coalesce(confidence, ''), reason,"             \
-    " " MS("lower(follow_up_window)") ", " MS("upper(follow_up_window)") ", grain,"              \
-    " time_explicit, retry, " MS("retry_at") ", retry_reason, alt_name, alt_role, alt_number,"  \
-    " alt_spoken, dnc, coalesce(dnc_risk, ''), dnc_evidence, coalesce(email, ''),"               \
-    " " MS("meeting_at") ", coalesce(contact_name, ''), fields::text, summary, language, mode,"  \
-    " coalesce(fallback_reason, ''), version, " MS("created_at") ", " MS("call_started_at") ","  \
-    " coalesce(timezone, ''), phone_e164, created_at::text"
+#define ANALYSIS_COLUMNS                                                                                                \
+    "id, call_id, dispatch_id, coalesce(campaign_id::text, ''), coalesce(lead_id::text, ''),"                           \
+    " outcome, follow_up, " MS(                                                                                         \
+        "follow_up_at") ", coalesce(confidence, ''), reason,"                                                           \
+                        " " MS("lower(follow_up_window)") ", " MS(                                                      \
+                            "upper(follow_up_window)") ", grain,"                                                       \
+                                                       " time_explicit, retry, " MS(                                    \
+                                                           "retry_at") ", retry_reason, "                               \
+                                                                       "alt_name, alt_role, "                           \
+                                                                       "alt_number,"                                    \
+                                                                       " alt_spoken, dnc, "                             \
+                                                                       "coalesce(dnc_risk, ''), "                       \
+                                                                       "dnc_evidence, "                                 \
+                                                                       "coalesce(email, ''),"                           \
+                                                                       " " MS(                                          \
+                                                                           "meeting_at") ", "                           \
+                                                                                         "coalesc"                      \
+                                                                                         "e("                           \
+                                                                                         "contact"                      \
+                                                                                         "_name, "                      \
+                                                                                         "''), "                        \
+                                                                                         "fields:"                      \
+                                                                                         ":text, "                      \
+                                                                                         "summary"                      \
+                                                                                         ", "                           \
+                                                                                         "languag"                      \
+                                                                                         "e, "                          \
+                                                                                         "mode,"                        \
+                                                                                         " coales"                      \
+                                                                                         "ce("                          \
+                                                                                         "fallbac"                      \
+                                                                                         "k_"                           \
+                                                                                         "reason,"                      \
+                                                                                         " ''), "                       \
+                                                                                         "version"                      \
+                                                                                         ", " MS("created_at") ", " MS( \
+                                                                                             "cal"                      \
+                                                                                             "l_"                       \
+                                                                                             "sta"                      \
+                                                                                             "rte"                      \
+                                                                                             "d_"                       \
+                                                                                             "at") ","                  \
+                                                                                                   " coalesce(timezone, ''), phone_e164, created_at::text"
 
 enum col {
-    C_ID, C_CALL, C_DISPATCH, C_CAMPAIGN, C_LEAD, C_OUTCOME, C_FOLLOW_UP, C_FOLLOW_UP_AT,
-    C_CONFIDENCE, C_REASON, C_WIN_START, C_WIN_END, C_GRAIN, C_EXPLICIT, C_RETRY, C_RETRY_AT,
-    C_RETRY_REASON, C_ALT_NAME, C_ALT_ROLE, C_ALT_NUMBER, C_ALT_SPOKEN, C_DNC, C_DNC_RISK,
-    C_DNC_EVIDENCE, C_EMAIL, C_MEETING, C_CONTACT, C_FIELDS, C_SUMMARY, C_LANGUAGE, C_MODE,
-    C_FALLBACK, C_VERSION, C_CREATED, C_STARTED, C_TIMEZONE, C_PHONE, C_CURSOR
+    C_ID,
+    C_CALL,
+    C_DISPATCH,
+    C_CAMPAIGN,
+    C_LEAD,
+    C_OUTCOME,
+    C_FOLLOW_UP,
+    C_FOLLOW_UP_AT,
+    C_CONFIDENCE,
+    C_REASON,
+    C_WIN_START,
+    C_WIN_END,
+    C_GRAIN,
+    C_EXPLICIT,
+    C_RETRY,
+    C_RETRY_AT,
+    C_RETRY_REASON,
+    C_ALT_NAME,
+    C_ALT_ROLE,
+    C_ALT_NUMBER,
+    C_ALT_SPOKEN,
+    C_DNC,
+    C_DNC_RISK,
+    C_DNC_EVIDENCE,
+    C_EMAIL,
+    C_MEETING,
+    C_CONTACT,
+    C_FIELDS,
+    C_SUMMARY,
+    C_LANGUAGE,
+    C_MODE,
+    C_FALLBACK,
+    C_VERSION,
+    C_CREATED,
+    C_STARTED,
+    C_TIMEZONE,
+    C_PHONE,
+    C_CURSOR
 };
 
-static const char *const outcome_names[] = {"", "meeting_scheduled", "callback",
-                                            "not_interested", "busy_voicemail", "wrong_number",
-                                            "other"};
+static const char *const outcome_names[] = {
+    "",     "meeting_scheduled", "callback", "not_interested", "busy_voicemail", "wrong_number",
+    "other"};
 static const char *const confidence_names[] = {"", "high", "medium", "low"};
 static const char *const risk_names[] = {"", "low", "medium", "high"};
 
@@ -309,7 +376,8 @@ enum oc_status store_save(struct oc_db *db, const char *tenant_id, const Ocpb__A
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::bigint / 1000.0), $10, $11,"
         " to_timestamp($12::bigint / 1000.0),"
         " CASE WHEN $13::bigint IS NULL THEN NULL"
-        "  ELSE tstzrange(to_timestamp($13::bigint / 1000.0), to_timestamp($14::bigint / 1000.0)) END,"
+        "  ELSE tstzrange(to_timestamp($13::bigint / 1000.0), to_timestamp($14::bigint / 1000.0)) "
+        "END,"
         " $15, $16, to_timestamp($17::bigint / 1000.0), $18, $19, $20, $21, $22, $23, $24,"
         " to_timestamp($25::bigint / 1000.0), $26, $27, $28::jsonb, $29, $30, $31, $32, $33, $34,"
         " $35, $36)"

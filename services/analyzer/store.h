@@ -31,7 +31,7 @@ enum oc_status store_get(struct oc_db *db, const char *tenant_id, const char *ca
 struct store_page {
     Ocpb__Analysis **items;
     size_t n;
-    const char *next_cursor;    /* "" when there are no more */
+    const char *next_cursor; /* "" when there are no more */
 };
 
 /** A page of the tenant's analyses, newest first, filtered as q asks. */

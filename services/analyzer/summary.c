@@ -9,16 +9,16 @@
 
 #include "summary.h"
 
-static const char *const weekdays_es[] = {"", "lunes", "martes", "miércoles", "jueves",
-                                          "viernes", "sábado", "domingo"};
-static const char *const weekdays_en[] = {"", "Monday", "Tuesday", "Wednesday", "Thursday",
-                                          "Friday", "Saturday", "Sunday"};
-static const char *const months_es[] = {"", "enero", "febrero", "marzo", "abril", "mayo",
-                                        "junio", "julio", "agosto", "septiembre", "octubre",
-                                        "noviembre", "diciembre"};
-static const char *const months_en[] = {"", "January", "February", "March", "April", "May",
-                                        "June", "July", "August", "September", "October",
-                                        "November", "December"};
+static const char *const weekdays_es[] = {"",       "lunes",   "martes", "miércoles",
+                                          "jueves", "viernes", "sábado", "domingo"};
+static const char *const weekdays_en[] = {"",         "Monday", "Tuesday",  "Wednesday",
+                                          "Thursday", "Friday", "Saturday", "Sunday"};
+static const char *const months_es[] = {"",        "enero",     "febrero",  "marzo",  "abril",
+                                        "mayo",    "junio",     "julio",    "agosto", "septiembre",
+                                        "octubre", "noviembre", "diciembre"};
+static const char *const months_en[] = {"",        "January",  "February", "March",  "April",
+                                        "May",     "June",     "July",     "August", "September",
+                                        "October", "November", "December"};
 
 /* "el viernes 13 de marzo" / "Friday, March 13" */
 static void day_words(enum lang lang, const struct civil *c, char *buf, size_t len)
@@ -67,8 +67,9 @@ static void when_words(const struct analysis *a, enum lang lang, struct local_zo
             snprintf(buf, len, "%s entre las %02d:%02d y las %02d:%02d", day, s.hour, s.minute,
                      e.hour, e.minute);
         else
-            snprintf(buf, len, "on %s between %d:%02d and %d:%02d", day, s.hour, s.minute, e.hour,
-                     e.minute);
+            snprintf(buf, len, "on %s between %d:%02d %s and %d:%02d %s", day,
+                     s.hour % 12 ? s.hour % 12 : 12, s.minute, s.hour < 12 ? "AM" : "PM",
+                     e.hour % 12 ? e.hour % 12 : 12, e.minute, e.hour < 12 ? "AM" : "PM");
         return;
     }
     if (a->grain == GRAIN_DAY || a->grain == GRAIN_WEEK || a->grain == GRAIN_MONTH) {
@@ -143,8 +144,8 @@ static const char *reason_text(const struct analysis *a, enum outcome_why why, e
         char day[64], clock[32];
         day_words(lang, &c, day, sizeof(day));
         clock_words(lang, &c, clock, sizeof(clock));
-        return oc_arena_printf(arena, es ? "Reunión acordada para %s %s." : "Meeting booked for %s %s.",
-                               day, clock);
+        return oc_arena_printf(
+            arena, es ? "Reunión acordada para %s %s." : "Meeting booked for %s %s.", day, clock);
     }
     case WHY_NOT_INTERESTED:
         return es ? "No está interesado." : "Not interested.";
@@ -171,37 +172,46 @@ void summary_write(struct analysis *a, enum outcome_why why, const struct call_f
     /* The alternative contact goes with the reason: the next agent needs it. */
     if (a->alt_number && a->follow_up) {
         const char *who = a->alt_name ? a->alt_name : (es ? "el contacto" : "the contact");
-        reason = oc_arena_printf(arena, es ? "%s Llamar a %s%s%s%s al %s."
-                                           : "%s Call %s%s%s%s on %s.",
-                                 reason, who, a->alt_role ? " (" : "",
-                                 a->alt_role ? a->alt_role : "", a->alt_role ? ")" : "",
-                                 a->alt_number);
+        reason =
+            oc_arena_printf(arena, es ? "%s Llamar a %s%s%s%s al %s." : "%s Call %s%s%s%s on %s.",
+                            reason, who, a->alt_role ? " (" : "", a->alt_role ? a->alt_role : "",
+                            a->alt_role ? ")" : "", a->alt_number);
     }
     a->reason = reason ? reason : "";
 
-    static const char *const outcome_es[] = {"", "Reunión agendada", "Pide que le volvamos a llamar",
-                                             "No está interesado", "No hubo conversación",
-                                             "Número equivocado", "Sin resultado claro"};
-    static const char *const outcome_en[] = {"", "Meeting booked", "Wants a call back",
-                                             "Not interested", "No conversation",
-                                             "Wrong number", "No clear result"};
-    const char *name = a->contact_name && *a->contact_name ? a->contact_name
-                                                           : (es ? "Contacto" : "Contact");
+    static const char *const outcome_es[] = {"",
+                                             "Reunión agendada",
+                                             "Pide que le volvamos a llamar",
+                                             "No está interesado",
+                                             "No hubo conversación",
+                                             "Número equivocado",
+                                             "Sin resultado claro"};
+    static const char *const outcome_en[] = {"",
+                                             "Meeting booked",
+                                             "Wants a call back",
+                                             "Not interested",
+                                             "No conversation",
+                                             "Wrong number",
+                                             "No clear result"};
+    const char *name =
+        a->contact_name && *a->contact_name ? a->contact_name : (es ? "Contacto" : "Contact");
     const char *outcome = (es ? outcome_es : outcome_en)[a->outcome <= 6 ? a->outcome : 6];
     char extra[512] = "";
     size_t n = 0;
     if (a->email)
         n += (size_t)snprintf(extra + n, sizeof(extra) - n, es ? " Correo: %s." : " Email: %s.",
                               a->email);
-    if (a->alt_number && n < sizeof(extra))
-        n += (size_t)snprintf(extra + n, sizeof(extra) - n,
-                              es ? " Otro número: %s%s%s." : " Other number: %s%s%s.",
-                              a->alt_number, a->alt_name ? " - " : "",
-                              a->alt_name ? a->alt_name : "");
+    /* A follow-up's reason already names the other number. */
+    if (a->alt_number && !a->follow_up && n < sizeof(extra))
+        n += (size_t)snprintf(
+            extra + n, sizeof(extra) - n, es ? " Otro número: %s%s%s." : " Other number: %s%s%s.",
+            a->alt_number, a->alt_name ? " - " : "", a->alt_name ? a->alt_name : "");
     if (a->dnc != DNC_NONE && n < sizeof(extra))
         snprintf(extra + n, sizeof(extra) - n,
                  es ? " No llamar (riesgo %s)." : " Do not call (%s risk).",
-                 es ? (a->dnc == DNC_HIGH ? "alto" : a->dnc == DNC_MEDIUM ? "medio" : "bajo")
+                 es ? (a->dnc == DNC_HIGH     ? "alto"
+                       : a->dnc == DNC_MEDIUM ? "medio"
+                                              : "bajo")
                     : dnc_rules_risk_name(a->dnc));
     a->summary = oc_arena_printf(arena, "%s: %s. %s%s", name, outcome, a->reason, extra);
     if (!a->summary)

@@ -20,28 +20,28 @@
 enum piece_type { PIECE_DATE = 1, PIECE_TIME, PIECE_VAGUE, PIECE_PAST, PIECE_IGNORE };
 
 enum date_kind {
-    DATE_REL_DAYS = 1,      /* n days from today (0 today, 1 tomorrow) */
-    DATE_WEEKDAY,           /* wd with wmode */
-    DATE_YMD,               /* day, month, year (0: the next such date) */
-    DATE_DOM,               /* day of this or the next month */
+    DATE_REL_DAYS = 1, /* n days from today (0 today, 1 tomorrow) */
+    DATE_WEEKDAY,      /* wd with wmode */
+    DATE_YMD,          /* day, month, year (0: the next such date) */
+    DATE_DOM,          /* day of this or the next month */
     DATE_THIS_WEEK,
     DATE_NEXT_WEEK,
-    DATE_WEEKEND,           /* n: 0 the coming one, 1 the one after */
+    DATE_WEEKEND, /* n: 0 the coming one, 1 the one after */
     DATE_THIS_MONTH,
-    DATE_MONTH,             /* month (0: next month) */
-    DATE_END_MONTH,         /* month (0: this month, -1: next month) */
-    DATE_START_MONTH,       /* month (0: next month) */
-    DATE_MID_MONTH,         /* month (0: this month or the next, -1: next month) */
-    DATE_OFFSET_DAYS,       /* n .. n2 days */
-    DATE_OFFSET_MONTHS,     /* n .. n2 months */
-    DATE_FEW_DAYS,          /* "in a couple of days" */
+    DATE_MONTH,         /* month (0: next month) */
+    DATE_END_MONTH,     /* month (0: this month, -1: next month) */
+    DATE_START_MONTH,   /* month (0: next month) */
+    DATE_MID_MONTH,     /* month (0: this month or the next, -1: next month) */
+    DATE_OFFSET_DAYS,   /* n .. n2 days */
+    DATE_OFFSET_MONTHS, /* n .. n2 months */
+    DATE_FEW_DAYS,      /* "in a couple of days" */
 };
 
 enum weekday_mode {
-    WD_PLAIN = 0,           /* next occurrence after today */
-    WD_THIS,                /* this coming one, today included */
-    WD_NEXT_EN,             /* English "next": next week's when this week's is ahead */
-    WD_NEXT_WEEK,           /* the one in next week */
+    WD_PLAIN = 0, /* next occurrence after today */
+    WD_THIS,      /* this coming one, today included */
+    WD_NEXT_EN,   /* English "next": next week's when this week's is ahead */
+    WD_NEXT_WEEK, /* the one in next week */
 };
 
 enum time_kind_piece { TP_CLOCK = 1, TP_PART, TP_OFFSET_MIN };
@@ -76,7 +76,7 @@ struct piece {
     enum ampm ampm;
     enum relation rel;
     enum part part;
-    bool today;             /* "esta tarde", "tonight": today's part of the day */
+    bool today; /* "esta tarde", "tonight": today's part of the day */
     /* vague */
     enum time_kind vague;
 };
@@ -88,17 +88,17 @@ struct piece {
 #define V_B(x) ((x)&0xFF)
 
 enum phrase_cat {
-    CAT_DATE = 1,   /* a: enum date_kind, b: n */
-    CAT_PART,       /* a: enum part, b: 1 when today's */
-    CAT_VAGUE,      /* a: enum time_kind */
+    CAT_DATE = 1, /* a: enum date_kind, b: n */
+    CAT_PART,     /* a: enum part, b: 1 when today's */
+    CAT_VAGUE,    /* a: enum time_kind */
     CAT_PAST,
-    CAT_IGNORE,     /* "hasta luego", "see you later": not a time */
-    CAT_NOON_EN,    /* English "noon": a clock time */
-    CAT_WEEKDAY,    /* a: 1-7 */
-    CAT_MONTH,      /* a: 1-12 */
-    CAT_PREP,       /* a: enum relation, b: 1 when it is only "las"/"la" */
-    CAT_UNIT,       /* a: minutes 1, hours 2, days 3, weeks 4, months 5 */
-    CAT_MONTH_MOD,  /* a: 1 end of, 2 start of, 3 middle of (then a month name) */
+    CAT_IGNORE,    /* "hasta luego", "see you later": not a time */
+    CAT_NOON_EN,   /* English "noon": a clock time */
+    CAT_WEEKDAY,   /* a: 1-7 */
+    CAT_MONTH,     /* a: 1-12 */
+    CAT_PREP,      /* a: enum relation, b: 1 when it is only "las"/"la" */
+    CAT_UNIT,      /* a: minutes 1, hours 2, days 3, weeks 4, months 5 */
+    CAT_MONTH_MOD, /* a: 1 end of, 2 start of, 3 middle of (then a month name) */
 };
 
 static const struct phrase_entry time_table[] = {
@@ -252,7 +252,8 @@ static const struct phrase_entry time_table[] = {
     {"have a good|nice|great day|evening|afternoon|weekend|morning|week", PHRASE_EN,
      V(CAT_IGNORE, 0, 0)},
     {"buen fin de semana", PHRASE_ES, V(CAT_IGNORE, 0, 0)},
-    {"que tenga|tengas|tengan|pase|pases|pasen ?un|una buen|buena|feliz|buenos|buenas dia|dias|tarde|tardes|semana|fin",
+    {"que tenga|tengas|tengan|pase|pases|pasen ?un|una buen|buena|feliz|buenos|buenas "
+     "dia|dias|tarde|tardes|semana|fin",
      PHRASE_ES, V(CAT_IGNORE, 0, 0)},
 };
 
@@ -374,10 +375,10 @@ static int phrase_of(const struct scan *s, size_t i, int cat, size_t *end)
 {
     struct phrase_match m;
     struct phrase_lazy *table = cat == CAT_WEEKDAY || cat == CAT_MONTH ? &name_phrases
-                                : cat == CAT_PREP                       ? &prep_phrases
-                                : cat == CAT_UNIT                       ? &unit_phrases
-                                : cat == CAT_MONTH_MOD                  ? &month_mod_phrases
-                                                                        : NULL;
+                                : cat == CAT_PREP                      ? &prep_phrases
+                                : cat == CAT_UNIT                      ? &unit_phrases
+                                : cat == CAT_MONTH_MOD                 ? &month_mod_phrases
+                                                                       : NULL;
     const struct phrase_set *set = table ? phrase_lazy_get(table) : s->set;
     if (!phrase_match_at(set, s->tk, i, s->limit, s->ctx->lang, &m))
         return 0;
@@ -500,8 +501,8 @@ static enum ampm ampm_at(const struct scan *s, size_t i, size_t *end)
  * after a colon, am/pm, "o'clock", "de la tarde"), which a clock time
  * without a preposition needs.
  */
-static bool clock_at(const struct scan *s, size_t i, int *h, int *m, enum ampm *ap,
-                     bool *marked, size_t *end)
+static bool clock_at(const struct scan *s, size_t i, int *h, int *m, enum ampm *ap, bool *marked,
+                     size_t *end)
 {
     enum lang lang = s->ctx->lang;
     size_t e, me;
@@ -516,10 +517,12 @@ static bool clock_at(const struct scan *s, size_t i, int *h, int *m, enum ampm *
         if (is_word(s, i, "half") && is_word(s, i + 1, "past")) {
             before = 30;
             j = i + 2;
-        } else if (is_word(s, i, "quarter") && (is_word(s, i + 1, "past") || is_word(s, i + 1, "after"))) {
+        } else if (is_word(s, i, "quarter") &&
+                   (is_word(s, i + 1, "past") || is_word(s, i + 1, "after"))) {
             before = 15;
             j = i + 2;
-        } else if (is_word(s, i, "quarter") && (is_word(s, i + 1, "to") || is_word(s, i + 1, "of"))) {
+        } else if (is_word(s, i, "quarter") &&
+                   (is_word(s, i + 1, "to") || is_word(s, i + 1, "of"))) {
             before = -15;
             j = i + 2;
         } else if (minutes_at(s, i, &k, &e) && k > 0 && k <= 30 &&
@@ -585,7 +588,8 @@ static bool clock_at(const struct scan *s, size_t i, int *h, int *m, enum ampm *
         e += 2;
         mk = true;
     }
-    if (lang == LANG_EN && (is_word(s, e, "oclock") || (is_word(s, e, "o") && is_word(s, e + 1, "clock")))) {
+    if (lang == LANG_EN &&
+        (is_word(s, e, "oclock") || (is_word(s, e, "o") && is_word(s, e + 1, "clock")))) {
         e += is_word(s, e, "oclock") ? 1 : 2;
         mk = true;
     }
@@ -653,9 +657,9 @@ static bool parse_clock(const struct scan *s, size_t i, struct piece *p)
         return false;
     /* "at 50" is no time; neither is "at 3 euros". */
     if (!marked && e < s->limit && s->tk->v[e].kind == TOKEN_WORD) {
-        static const char *const nouns[] = {"euros", "dollars", "percent", "pounds", "por",
-                                            "people", "personas", "dias", "days", "meses",
-                                            "months", "anos", "years", "semanas", "weeks",
+        static const char *const nouns[] = {"euros",     "dollars",   "percent", "pounds",  "por",
+                                            "people",    "personas",  "dias",    "days",    "meses",
+                                            "months",    "anos",      "years",   "semanas", "weeks",
                                             "employees", "empleados", "minutos", "minutes"};
         for (size_t n = 0; n < sizeof(nouns) / sizeof(nouns[0]); n++)
             if (tokens_is(&s->tk->v[e], nouns[n]) &&
@@ -723,8 +727,7 @@ static bool day_number_at(const struct scan *s, size_t i, int *d, size_t *end)
     int64_t v;
     if (number_words_ordinal(s->tk, i, s->limit, s->ctx->lang, &v, end) ||
         number_words_parse(s->tk, i, s->limit, s->ctx->lang, NUMBER_WORDS_DIGITS, &v, end)) {
-        if (v >= 1 && v <= 31 &&
-            !(s->tk->v[i].kind == TOKEN_NUM && s->tk->v[i].len > 2)) {
+        if (v >= 1 && v <= 31 && !(s->tk->v[i].kind == TOKEN_NUM && s->tk->v[i].len > 2)) {
             *d = (int)v;
             return true;
         }
@@ -758,11 +761,17 @@ static bool parse_month_date(const struct scan *s, size_t i, struct piece *p)
             j++;
         if (is_word(s, j, "dia"))
             j++;
-        if (day_number_at(s, j, &d, &e) && is_word(s, e, "de") && (mon = word_of(s, e + 1, CAT_MONTH))) {
+        if (day_number_at(s, j, &d, &e) && is_word(s, e, "de") &&
+            (mon = word_of(s, e + 1, CAT_MONTH))) {
             size_t ye = e + 2;
             int y = year_at(s, e + 2, &ye);
-            *p = (struct piece){.type = PIECE_DATE, .dk = DATE_YMD, .day = d,
-                                .month = V_A(mon), .year = y, .begin = i, .end = ye};
+            *p = (struct piece){.type = PIECE_DATE,
+                                .dk = DATE_YMD,
+                                .day = d,
+                                .month = V_A(mon),
+                                .year = y,
+                                .begin = i,
+                                .end = ye};
             return true;
         }
     } else {
@@ -779,8 +788,13 @@ static bool parse_month_date(const struct scan *s, size_t i, struct piece *p)
             if ((mon = word_of(s, f, CAT_MONTH))) {
                 size_t ye = f + 1;
                 int y = year_at(s, f + 1, &ye);
-                *p = (struct piece){.type = PIECE_DATE, .dk = DATE_YMD, .day = d,
-                                    .month = V_A(mon), .year = y, .begin = i, .end = ye};
+                *p = (struct piece){.type = PIECE_DATE,
+                                    .dk = DATE_YMD,
+                                    .day = d,
+                                    .month = V_A(mon),
+                                    .year = y,
+                                    .begin = i,
+                                    .end = ye};
                 return true;
             }
         }
@@ -792,8 +806,13 @@ static bool parse_month_date(const struct scan *s, size_t i, struct piece *p)
             if (day_number_at(s, f, &d, &e)) {
                 size_t ye = e;
                 int y = year_at(s, e, &ye);
-                *p = (struct piece){.type = PIECE_DATE, .dk = DATE_YMD, .day = d,
-                                    .month = V_A(mon), .year = y, .begin = i, .end = ye};
+                *p = (struct piece){.type = PIECE_DATE,
+                                    .dk = DATE_YMD,
+                                    .day = d,
+                                    .month = V_A(mon),
+                                    .year = y,
+                                    .begin = i,
+                                    .end = ye};
                 return true;
             }
         }
@@ -802,17 +821,21 @@ static bool parse_month_date(const struct scan *s, size_t i, struct piece *p)
     size_t me;
     int mod = phrase_of(s, i, CAT_MONTH_MOD, &me);
     if (mod && (mon = word_of(s, me, CAT_MONTH))) {
-        static const enum date_kind kinds[4] = {0, DATE_END_MONTH, DATE_START_MONTH, DATE_MID_MONTH};
-        *p = (struct piece){.type = PIECE_DATE, .dk = kinds[V_A(mod)], .month = V_A(mon),
-                            .begin = i, .end = me + 1};
+        static const enum date_kind kinds[4] = {0, DATE_END_MONTH, DATE_START_MONTH,
+                                                DATE_MID_MONTH};
+        *p = (struct piece){.type = PIECE_DATE,
+                            .dk = kinds[V_A(mod)],
+                            .month = V_A(mon),
+                            .begin = i,
+                            .end = me + 1};
         return true;
     }
     /* "en abril", "in May": the whole month */
     if ((is_word(s, i, "en") || is_word(s, i, "in") || is_word(s, i, "para") ||
          is_word(s, i, "for") || is_word(s, i, "during") || is_word(s, i, "durante")) &&
         (mon = word_of(s, i + 1, CAT_MONTH))) {
-        *p = (struct piece){.type = PIECE_DATE, .dk = DATE_MONTH, .month = V_A(mon), .begin = i,
-                            .end = i + 2};
+        *p = (struct piece){
+            .type = PIECE_DATE, .dk = DATE_MONTH, .month = V_A(mon), .begin = i, .end = i + 2};
         return true;
     }
     return false;
@@ -839,18 +862,20 @@ static bool parse_day_of_month(const struct scan *s, size_t i, struct piece *p)
             e += 3;
         } else if (is_word(s, e, "del") && is_word(s, e + 1, "mes") && is_word(s, e + 2, "que") &&
                    is_word(s, e + 3, "viene")) {
-            *p = (struct piece){.type = PIECE_DATE, .dk = DATE_DOM, .day = d, .n = 1, .begin = i,
-                                .end = e + 4};
+            *p = (struct piece){
+                .type = PIECE_DATE, .dk = DATE_DOM, .day = d, .n = 1, .begin = i, .end = e + 4};
             return true;
-        } else if (is_word(s, e, "del") && is_word(s, e + 1, "proximo") && is_word(s, e + 2, "mes")) {
-            *p = (struct piece){.type = PIECE_DATE, .dk = DATE_DOM, .day = d, .n = 1, .begin = i,
-                                .end = e + 3};
+        } else if (is_word(s, e, "del") && is_word(s, e + 1, "proximo") &&
+                   is_word(s, e + 2, "mes")) {
+            *p = (struct piece){
+                .type = PIECE_DATE, .dk = DATE_DOM, .day = d, .n = 1, .begin = i, .end = e + 3};
             return true;
         } else if (!dia) {
             /* "hasta el 23", "a partir del 23", "desde el 23": a day of the month. */
-            bool after_prep = i > 0 && (is_word(s, i - 1, "hasta") || is_word(s, i - 1, "desde") ||
-                                        is_word(s, i - 1, "para") || is_word(s, i - 1, "partir") ||
-                                        (is_word(s, i - 1, "de") && i > 1 && is_word(s, i - 2, "partir")));
+            bool after_prep =
+                i > 0 && (is_word(s, i - 1, "hasta") || is_word(s, i - 1, "desde") ||
+                          is_word(s, i - 1, "para") || is_word(s, i - 1, "partir") ||
+                          (is_word(s, i - 1, "de") && i > 1 && is_word(s, i - 2, "partir")));
             if (!after_prep || s->tk->v[j].kind != TOKEN_NUM)
                 return false;
         }
@@ -867,8 +892,8 @@ static bool parse_day_of_month(const struct scan *s, size_t i, struct piece *p)
         return false;
     d = (int)v;
     if (is_word(s, e, "of") && is_word(s, e + 1, "next") && is_word(s, e + 2, "month")) {
-        *p = (struct piece){.type = PIECE_DATE, .dk = DATE_DOM, .day = d, .n = 1, .begin = i,
-                            .end = e + 3};
+        *p = (struct piece){
+            .type = PIECE_DATE, .dk = DATE_DOM, .day = d, .n = 1, .begin = i, .end = e + 3};
         return true;
     }
     if (is_word(s, e, "of") && is_word(s, e + 1, "this") && is_word(s, e + 2, "month"))
@@ -936,7 +961,8 @@ static bool parse_weekday(const struct scan *s, size_t i, struct piece *p)
         int d;
         size_t de;
         if (day_number_at(s, k2, &d, &de) && s->tk->v[k2].kind == TOKEN_NUM) {
-            *p = (struct piece){.type = PIECE_DATE, .dk = DATE_DOM, .day = d, .begin = i, .end = de};
+            *p =
+                (struct piece){.type = PIECE_DATE, .dk = DATE_DOM, .day = d, .begin = i, .end = de};
             return true;
         }
     } else {
@@ -946,8 +972,8 @@ static bool parse_weekday(const struct scan *s, size_t i, struct piece *p)
         int64_t v;
         size_t de;
         if (number_words_ordinal(s->tk, k2, s->limit, LANG_EN, &v, &de) && v >= 1 && v <= 31) {
-            *p = (struct piece){.type = PIECE_DATE, .dk = DATE_DOM, .day = (int)v, .begin = i,
-                                .end = de};
+            *p = (struct piece){
+                .type = PIECE_DATE, .dk = DATE_DOM, .day = (int)v, .begin = i, .end = de};
             return true;
         }
     }
@@ -966,7 +992,8 @@ static bool parse_weekday(const struct scan *s, size_t i, struct piece *p)
                     (is_word(s, e + 2, "semana") && is_word(s, e + 3, "proxima")))) {
             mode = WD_NEXT_WEEK;
             e += is_word(s, e + 3, "que") ? 5 : 4;
-        } else if (is_word(s, e, "de") && is_word(s, e + 1, "esta") && is_word(s, e + 2, "semana")) {
+        } else if (is_word(s, e, "de") && is_word(s, e + 1, "esta") &&
+                   is_word(s, e + 2, "semana")) {
             mode = WD_THIS;
             e += 3;
         }
@@ -985,8 +1012,12 @@ static bool parse_weekday(const struct scan *s, size_t i, struct piece *p)
             e += 2;
         }
     }
-    *p = (struct piece){.type = past ? PIECE_PAST : PIECE_DATE, .dk = DATE_WEEKDAY,
-                        .wd = V_A(wv), .wmode = mode, .begin = i, .end = e};
+    *p = (struct piece){.type = past ? PIECE_PAST : PIECE_DATE,
+                        .dk = DATE_WEEKDAY,
+                        .wd = V_A(wv),
+                        .wmode = mode,
+                        .begin = i,
+                        .end = e};
     return true;
 }
 
@@ -1019,7 +1050,8 @@ static bool parse_offset(const struct scan *s, size_t i, struct piece *p)
     if (lang == LANG_ES && is_word(s, j, "media") && is_word(s, j + 1, "hora")) {
         minutes = 30;
         e = j + 2;
-    } else if (lang == LANG_ES && (is_word(s, j, "hora") || (is_word(s, j, "una") && is_word(s, j + 1, "hora"))) &&
+    } else if (lang == LANG_ES &&
+               (is_word(s, j, "hora") || (is_word(s, j, "una") && is_word(s, j + 1, "hora"))) &&
                is_word(s, j + (is_word(s, j, "una") ? 2 : 1), "y") &&
                is_word(s, j + (is_word(s, j, "una") ? 3 : 2), "media")) {
         minutes = 90;
@@ -1036,19 +1068,20 @@ static bool parse_offset(const struct scan *s, size_t i, struct piece *p)
     if (minutes > 0) {
         if (!prep)
             return false;
-        *p = (struct piece){.type = PIECE_TIME, .tk = TP_OFFSET_MIN, .n = minutes, .begin = i,
-                            .end = e};
+        *p = (struct piece){
+            .type = PIECE_TIME, .tk = TP_OFFSET_MIN, .n = minutes, .begin = i, .end = e};
         return true;
     }
     int64_t n1, n2 = -1;
     /* "in like 10 days", "en unos diez días" */
-    if (prep && (is_word(s, j, "like") || is_word(s, j, "about") || is_word(s, j, "around") ||
-                 is_word(s, j, "maybe") || is_word(s, j, "roughly") || is_word(s, j, "unos") ||
-                 is_word(s, j, "unas") || is_word(s, j, "como") || is_word(s, j, "aproximadamente")) &&
-        j + 1 < s->limit && (s->tk->v[j + 1].kind == TOKEN_NUM ||
-                             number_words_is_word(s->tk, j + 1, lang) ||
-                             is_word(s, j + 1, "an") || is_word(s, j + 1, "a") ||
-                             is_word(s, j + 1, "una") || is_word(s, j + 1, "un")))
+    if (prep &&
+        (is_word(s, j, "like") || is_word(s, j, "about") || is_word(s, j, "around") ||
+         is_word(s, j, "maybe") || is_word(s, j, "roughly") || is_word(s, j, "unos") ||
+         is_word(s, j, "unas") || is_word(s, j, "como") || is_word(s, j, "aproximadamente")) &&
+        j + 1 < s->limit &&
+        (s->tk->v[j + 1].kind == TOKEN_NUM || number_words_is_word(s->tk, j + 1, lang) ||
+         is_word(s, j + 1, "an") || is_word(s, j + 1, "a") || is_word(s, j + 1, "una") ||
+         is_word(s, j + 1, "un")))
         j++;
     if (!number_words_parse(s->tk, j, s->limit, lang, NUMBER_WORDS_DIGITS | NUMBER_WORDS_ARTICLE,
                             &n1, &e))
@@ -1091,15 +1124,27 @@ static bool parse_offset(const struct scan *s, size_t i, struct piece *p)
         n2 = n1;
     if (u <= 2) {
         int64_t f = u == 1 ? 1 : 60;
-        *p = (struct piece){.type = PIECE_TIME, .tk = TP_OFFSET_MIN, .n = (int)(n1 * f),
-                            .n2 = (int)(n2 * f), .begin = i, .end = end};
+        *p = (struct piece){.type = PIECE_TIME,
+                            .tk = TP_OFFSET_MIN,
+                            .n = (int)(n1 * f),
+                            .n2 = (int)(n2 * f),
+                            .begin = i,
+                            .end = end};
     } else if (u == 3 || u == 4) {
         int f = u == 3 ? 1 : 7;
-        *p = (struct piece){.type = PIECE_DATE, .dk = DATE_OFFSET_DAYS, .n = (int)n1 * f,
-                            .n2 = (int)n2 * f, .begin = i, .end = end};
+        *p = (struct piece){.type = PIECE_DATE,
+                            .dk = DATE_OFFSET_DAYS,
+                            .n = (int)n1 * f,
+                            .n2 = (int)n2 * f,
+                            .begin = i,
+                            .end = end};
     } else {
-        *p = (struct piece){.type = PIECE_DATE, .dk = DATE_OFFSET_MONTHS, .n = (int)n1,
-                            .n2 = (int)n2, .begin = i, .end = end};
+        *p = (struct piece){.type = PIECE_DATE,
+                            .dk = DATE_OFFSET_MONTHS,
+                            .n = (int)n1,
+                            .n2 = (int)n2,
+                            .begin = i,
+                            .end = end};
     }
     return true;
 }
@@ -1178,22 +1223,30 @@ static bool parse_piece(const struct scan *s, size_t i, struct piece *p)
 /* ------------------------------------------------------------ resolving */
 
 struct part_window {
-    int start, end;         /* minutes after midnight */
+    int start, end; /* minutes after midnight */
 };
 
 static struct part_window part_window(enum part part, enum lang lang)
 {
     static const struct part_window es[] = {
-        [PART_MORNING] = {540, 840},        [PART_FIRST_THING] = {540, 600},
-        [PART_NOON] = {720, 840},           [PART_LUNCH] = {840, 960},
-        [PART_AFTER_LUNCH] = {960, 1080},   [PART_AFTERNOON] = {960, 1200},
-        [PART_LATE_AFTERNOON] = {1080, 1200}, [PART_EVENING] = {1200, 1320},
+        [PART_MORNING] = {540, 840},
+        [PART_FIRST_THING] = {540, 600},
+        [PART_NOON] = {720, 840},
+        [PART_LUNCH] = {840, 960},
+        [PART_AFTER_LUNCH] = {960, 1080},
+        [PART_AFTERNOON] = {960, 1200},
+        [PART_LATE_AFTERNOON] = {1080, 1200},
+        [PART_EVENING] = {1200, 1320},
     };
     static const struct part_window en[] = {
-        [PART_MORNING] = {540, 720},        [PART_FIRST_THING] = {540, 600},
-        [PART_NOON] = {720, 780},           [PART_LUNCH] = {720, 840},
-        [PART_AFTER_LUNCH] = {780, 960},    [PART_AFTERNOON] = {780, 1020},
-        [PART_LATE_AFTERNOON] = {960, 1080}, [PART_EVENING] = {1080, 1260},
+        [PART_MORNING] = {540, 720},
+        [PART_FIRST_THING] = {540, 600},
+        [PART_NOON] = {720, 780},
+        [PART_LUNCH] = {720, 840},
+        [PART_AFTER_LUNCH] = {780, 960},
+        [PART_AFTERNOON] = {780, 1020},
+        [PART_LATE_AFTERNOON] = {960, 1080},
+        [PART_EVENING] = {1080, 1260},
     };
     return lang == LANG_ES ? es[part] : en[part];
 }
@@ -1238,15 +1291,15 @@ static int hour24(int h, enum ampm ap, enum part part_hint)
 struct group {
     const struct piece *date;
     const struct piece *time;
-    const struct piece *part;   /* a part of the day that qualifies a clock time */
+    const struct piece *part; /* a part of the day that qualifies a clock time */
     const struct piece *vague;
     size_t begin, end;
 };
 
 /* The first day a date piece names and, for ranges, the day after its last. */
-static bool date_span(const struct time_context *ctx, const struct piece *d, struct civil today,
-                      struct civil *first, struct civil *after, enum grain *grain, bool *window,
-                      enum time_kind *kind, bool *past)
+static bool date_span(const struct piece *d, struct civil today, struct civil *first,
+                      struct civil *after, enum grain *grain, bool *window, enum time_kind *kind,
+                      bool *past)
 {
     int wd_today = civil_weekday(&today);
     struct civil c = today;
@@ -1302,7 +1355,8 @@ static bool date_span(const struct time_context *ctx, const struct piece *d, str
             if (d->day > civil_days_in_month(t.year, t.month))
                 return false;
             if (civil_cmp(&t, &c) < 0) {
-                int64_t ago = civil_days(c.year, c.month, c.day) - civil_days(t.year, t.month, t.day);
+                int64_t ago =
+                    civil_days(c.year, c.month, c.day) - civil_days(t.year, t.month, t.day);
                 if (ago <= 60) {
                     *past = true;
                 } else {
@@ -1451,7 +1505,6 @@ static bool date_span(const struct time_context *ctx, const struct piece *d, str
         *kind = TIME_FEW_DAYS;
         return true;
     }
-    (void)ctx;
     return false;
 }
 
@@ -1480,8 +1533,8 @@ static bool resolve_group(const struct time_context *ctx, const struct group *g,
     /* A time from now: "in 2 hours". */
     if (g->time && g->time->tk == TP_OFFSET_MIN) {
         r.at_ms = r.start_ms = ctx->now_ms + (int64_t)g->time->n * 60000;
-        r.end_ms = ctx->now_ms + (int64_t)(g->time->n2 > g->time->n ? g->time->n2 : g->time->n) *
-                                     60000 + 60000;
+        r.end_ms = ctx->now_ms +
+                   (int64_t)(g->time->n2 > g->time->n ? g->time->n2 : g->time->n) * 60000 + 60000;
         r.window = g->time->n2 > g->time->n;
         r.grain = g->time->n >= 60 ? GRAIN_HOUR : GRAIN_MINUTE;
         r.clock = true;
@@ -1496,7 +1549,7 @@ static bool resolve_group(const struct time_context *ctx, const struct group *g,
     bool dated = g->date != NULL;
     first.hour = first.minute = 0;
     if (g->date) {
-        if (!date_span(ctx, g->date, now, &first, &after, &grain, &window, &kind, &past))
+        if (!date_span(g->date, now, &first, &after, &grain, &window, &kind, &past))
             return false;
     }
     r.kind = kind;
@@ -1557,8 +1610,8 @@ static bool resolve_group(const struct time_context *ctx, const struct group *g,
             r.window = true;
         } else if (rel == REL_BEFORE) {
             end_min = start_min;
-            start_min = start_min - 180 < 480 ? (start_min > 480 ? 480 : start_min - 60)
-                                              : start_min - 180;
+            start_min =
+                start_min - 180 < 480 ? (start_min > 480 ? 480 : start_min - 60) : start_min - 180;
             r.window = true;
         }
         if (!dated && r.window && start_min <= now_min) {
@@ -1609,7 +1662,9 @@ static const struct phrase_entry negation_table[] = {
     {"no good|way", PHRASE_EN, 1},
     {"{doesnt|wont|dont|does not|will not|do not} work", PHRASE_EN, 1},
     {"is|s bad|out|impossible|tough|tricky|difficult", PHRASE_EN, 1},
-    {"{i cant|i cannot|i wont be|ill be|i will be|i am|im} busy|away|out|unavailable|travelling|traveling", PHRASE_EN, 1},
+    {"{i cant|i cannot|i wont be|ill be|i will be|i am|im} "
+     "busy|away|out|unavailable|travelling|traveling",
+     PHRASE_EN, 1},
     {"no", PHRASE_EN, 1},
     /* before it */
     {"no|nunca", PHRASE_ES, 2},
@@ -1668,11 +1723,11 @@ static bool negated(const struct scan *s, size_t begin, size_t end, size_t turn_
 /* "hasta las cinco estoy reunido": availability begins when the busy spell ends. */
 static bool busy_until(const struct scan *s, size_t begin, size_t end)
 {
-    static const char *const cues[] = {"ocupado", "ocupada", "reunion", "reunido", "reunida",
-                                       "liado", "liada", "trabajando", "fuera", "viaje",
-                                       "vacaciones", "busy", "meeting", "meetings", "tied",
-                                       "away", "out", "travelling", "traveling", "holiday",
-                                       "vacation", "working", "clase", "class"};
+    static const char *const cues[] = {
+        "ocupado",   "ocupada",    "reunion",  "reunido", "reunida",    "liado",
+        "liada",     "trabajando", "fuera",    "viaje",   "vacaciones", "busy",
+        "meeting",   "meetings",   "tied",     "away",    "out",        "travelling",
+        "traveling", "holiday",    "vacation", "working", "clase",      "class"};
     size_t from = begin > 8 ? begin - 8 : 0;
     for (size_t k = from; k < end + 6 && k < s->limit; k++) {
         if (s->tk->v[k].turn != s->tk->v[begin].turn)
@@ -1689,10 +1744,10 @@ static bool busy_until(const struct scan *s, size_t begin, size_t end)
 /* Tokens that may stand between the date and the time of one mention. */
 static bool filler(const struct token *t)
 {
-    static const char *const words[] = {"a", "las", "la", "el", "de", "del", "por", "at", "on",
-                                        "in", "the", "eh", "um", "uh", "pues", "y", "and", "sobre",
-                                        "mejor", "around", "about", "tipo", "como", "like",
-                                        "say", "entonces", "then", "maybe", "quizas", "igual"};
+    static const char *const words[] = {
+        "a",     "las",  "la",   "el",   "de",   "del",      "por",  "at",    "on",     "in",
+        "the",   "eh",   "um",   "uh",   "pues", "y",        "and",  "sobre", "mejor",  "around",
+        "about", "tipo", "como", "like", "say",  "entonces", "then", "maybe", "quizas", "igual"};
     if (t->kind == TOKEN_PUNCT)
         return t->w[0] == ',' || t->w[0] == '-';
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
@@ -1755,7 +1810,9 @@ size_t time_resolver_scan(const struct time_context *ctx, const struct tokens *t
                 /* "la semana que viene, el miércoles": the weekday of next week. */
                 const struct piece *week = NULL, *wd = NULL;
                 if (g.date) {
-                    week = g.date->dk == DATE_NEXT_WEEK ? g.date : p->dk == DATE_NEXT_WEEK ? p : NULL;
+                    week = g.date->dk == DATE_NEXT_WEEK ? g.date
+                           : p->dk == DATE_NEXT_WEEK    ? p
+                                                        : NULL;
                     wd = g.date->dk == DATE_WEEKDAY ? g.date : p->dk == DATE_WEEKDAY ? p : NULL;
                 }
                 if (week && wd && merged_n < 8) {

@@ -41,30 +41,30 @@ enum grain {
 
 /* What kind of mention it was, for the follow-up rules. */
 enum time_kind {
-    TIME_EXPLICIT = 0,      /* a date, a time or both ("el viernes a las tres") */
-    TIME_NEXT_WEEK,         /* "next week": the rules call a week later */
-    TIME_FEW_DAYS,          /* "in a couple of days": a window of two to three days */
-    TIME_LATER,             /* "later", "otro día": nothing more said */
-    TIME_WHILE,             /* "in a while", "en un rato" */
+    TIME_EXPLICIT = 0, /* a date, a time or both ("el viernes a las tres") */
+    TIME_NEXT_WEEK,    /* "next week": the rules call a week later */
+    TIME_FEW_DAYS,     /* "in a couple of days": a window of two to three days */
+    TIME_LATER,        /* "later", "otro día": nothing more said */
+    TIME_WHILE,        /* "in a while", "en un rato" */
 };
 
 struct time_ref {
-    int64_t at_ms;          /* the start: the instant, or where the interval begins */
-    int64_t start_ms;       /* the interval [start, end) the mention covers */
+    int64_t at_ms;    /* the start: the instant, or where the interval begins */
+    int64_t start_ms; /* the interval [start, end) the mention covers */
     int64_t end_ms;
     enum grain grain;
     enum time_kind kind;
-    bool window;            /* a range was asked for (part of day, "between", "after five") */
-    bool clock;             /* a time of day or part of day was named */
-    bool dated;             /* a day was named or implied ("el viernes", "in 3 days") */
-    bool negated;           /* "not Friday", "el viernes no puedo" */
-    bool past;              /* "ayer", "last Monday": before the call */
-    size_t begin, end;      /* tokens it came from */
+    bool window;       /* a range was asked for (part of day, "between", "after five") */
+    bool clock;        /* a time of day or part of day was named */
+    bool dated;        /* a day was named or implied ("el viernes", "in 3 days") */
+    bool negated;      /* "not Friday", "el viernes no puedo" */
+    bool past;         /* "ayer", "last Monday": before the call */
+    size_t begin, end; /* tokens it came from */
 };
 
 struct time_context {
-    struct local_zone *zone;    /* borrowed */
-    int64_t now_ms;             /* the call's start */
+    struct local_zone *zone; /* borrowed */
+    int64_t now_ms;          /* the call's start */
     enum lang lang;
 };
 

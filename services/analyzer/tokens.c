@@ -26,10 +26,10 @@ uint32_t tokens_hash(const char *s, size_t n)
  * (U+00C0..U+00FF) to its ASCII letter; 0 when it is not a letter. */
 static char fold_c3(unsigned char b, bool *upper)
 {
-    static const char map[64] = "aaaaaaaceeeeiiii" /* C0-CF: À..Ï */
-                                "dnooooo ouuuuyts" /* D0-DF: Ð..ß (× -> space) */
-                                "aaaaaaaceeeeiiii" /* E0-EF */
-                                "dnooooo ouuuuyty";/* F0-FF (÷ -> space) */
+    static const char map[64] = "aaaaaaaceeeeiiii"  /* C0-CF: À..Ï */
+                                "dnooooo ouuuuyts"  /* D0-DF: Ð..ß (× -> space) */
+                                "aaaaaaaceeeeiiii"  /* E0-EF */
+                                "dnooooo ouuuuyty"; /* F0-FF (÷ -> space) */
     if (b < 0x80 || b > 0xBF)
         return 0;
     *upper = b < 0xA0;
@@ -65,8 +65,20 @@ static char next_char(const char *s, size_t len, size_t *i, bool *upper, const c
             return 'W';
         case '\'':
             return '\'';
-        case '.': case ',': case ';': case ':': case '?': case '!': case '-': case '/':
-        case '+': case '@': case '(': case ')': case '_': case '#':
+        case '.':
+        case ',':
+        case ';':
+        case ':':
+        case '?':
+        case '!':
+        case '-':
+        case '/':
+        case '+':
+        case '@':
+        case '(':
+        case ')':
+        case '_':
+        case '#':
             return (char)c;
         default:
             return ' ';

@@ -20,25 +20,25 @@
 enum token_kind { TOKEN_WORD = 0, TOKEN_NUM, TOKEN_PUNCT };
 
 struct token {
-    const char *w;          /* folded text, NUL-terminated; PUNCT: the one character */
-    uint32_t hash;          /* tokens_hash(w) */
-    uint32_t hash3;         /* tokens_hash of the first three characters; 0 when shorter */
+    const char *w;  /* folded text, NUL-terminated; PUNCT: the one character */
+    uint32_t hash;  /* tokens_hash(w) */
+    uint32_t hash3; /* tokens_hash of the first three characters; 0 when shorter */
     uint16_t len;
-    uint8_t kind;           /* enum token_kind */
-    bool cap;               /* began with a capital letter in the source */
-    bool sent_start;        /* first token of a sentence or of a turn */
-    uint16_t turn;          /* index into the turns */
-    uint32_t src;           /* byte offset in its turn's text */
-    uint32_t src_len;       /* bytes in its turn's text */
-    int64_t num;            /* TOKEN_NUM: the value (digit strings over 15 digits: -1) */
+    uint8_t kind;     /* enum token_kind */
+    bool cap;         /* began with a capital letter in the source */
+    bool sent_start;  /* first token of a sentence or of a turn */
+    uint16_t turn;    /* index into the turns */
+    uint32_t src;     /* byte offset in its turn's text */
+    uint32_t src_len; /* bytes in its turn's text */
+    int64_t num;      /* TOKEN_NUM: the value (digit strings over 15 digits: -1) */
 };
 
 struct tokens {
     struct token *v;
     size_t n;
-    size_t *turn_begin;     /* n_turns + 1 entries: turn t is [turn_begin[t], turn_begin[t + 1]) */
+    size_t *turn_begin; /* n_turns + 1 entries: turn t is [turn_begin[t], turn_begin[t + 1]) */
     size_t n_turns;
-    const struct turn *turns;   /* borrowed */
+    const struct turn *turns; /* borrowed */
 };
 
 /**

@@ -25,11 +25,11 @@
 struct oc_service;
 
 struct billing_config {
-    int64_t trial_milli;      /* BILLING_TRIAL_CREDITS: every new tenant's trial */
-    int64_t price_milli;      /* BILLING_PRICE_PER_MINUTE: call price, billed per second */
-    int64_t low_milli;        /* BILLING_LOW_CREDITS: credits.low under this; 0: never */
-    long hold_grace_s;        /* BILLING_HOLD_GRACE_S: a hold without an expiry lasts
-                                 its seconds plus this */
+    int64_t trial_milli; /* BILLING_TRIAL_CREDITS: every new tenant's trial */
+    int64_t price_milli; /* BILLING_PRICE_PER_MINUTE: call price, billed per second */
+    int64_t low_milli;   /* BILLING_LOW_CREDITS: credits.low under this; 0: never */
+    long hold_grace_s;   /* BILLING_HOLD_GRACE_S: a hold without an expiry lasts
+                            its seconds plus this */
 };
 
 /**
@@ -43,15 +43,12 @@ struct billing {
      * only this state. */
     struct oc_service *svc;
     struct billing_config cfg;
-    struct oc_consumer *calls_ended;   /* owned; NULL when not consuming */
-    natsSubscription *tenant_created;  /* owned */
+    struct oc_consumer *calls_ended;  /* owned; NULL when not consuming */
+    natsSubscription *tenant_created; /* owned */
 };
 
 /** Reads the BILLING_* variables into b->cfg (errors name the variable). */
 void billing_configure(struct billing *b, struct oc_cfg *cfg);
-
-/** The state behind a request (req->user is the runtime). Borrowed. */
-struct billing *billing_of(const struct oc_request *req);
 
 /* The handler table (handlers.c). */
 extern const struct oc_handler billing_handlers[];

@@ -7,12 +7,11 @@
 #include "billing.h"
 
 #include "oc/log.h"
-#include "oc/service.h"
 #include "pricing.h"
 
 /* An amount of credits from name, default def (text). */
-static void config_credits(struct oc_cfg *cfg, const char *name, const char *def,
-                           int64_t max_milli, int64_t *out)
+static void config_credits(struct oc_cfg *cfg, const char *name, const char *def, int64_t max_milli,
+                           int64_t *out)
 {
     const char *text = NULL;
     char max[PRICING_TEXT_MAX];
@@ -29,16 +28,8 @@ void billing_configure(struct billing *b, struct oc_cfg *cfg)
 {
     struct billing_config *c = &b->cfg;
 
-    config_credits(cfg, "BILLING_TRIAL_CREDITS", "100", PRICING_MAX_MILLI / 1000,
-                   &c->trial_milli);
-    config_credits(cfg, "BILLING_PRICE_PER_MINUTE", "1", PRICING_MAX_PRICE_MILLI,
-                   &c->price_milli);
+    config_credits(cfg, "BILLING_TRIAL_CREDITS", "100", PRICING_MAX_MILLI / 1000, &c->trial_milli);
+    config_credits(cfg, "BILLING_PRICE_PER_MINUTE", "1", PRICING_MAX_PRICE_MILLI, &c->price_milli);
     config_credits(cfg, "BILLING_LOW_CREDITS", "10", PRICING_MAX_MILLI / 1000, &c->low_milli);
     oc_cfg_int(cfg, "BILLING_HOLD_GRACE_S", 3600, 0, 7 * 86400, &c->hold_grace_s);
-}
-
-struct billing *billing_of(const struct oc_request *req)
-{
-    const struct oc_service *svc = req->user;
-    return svc->user;
 }

@@ -58,8 +58,8 @@ char *pricing_format_credits(int64_t milli, char out[PRICING_TEXT_MAX])
         frac /= 10;
         digits--;
     }
-    snprintf(out, PRICING_TEXT_MAX, "%s%llu.%0*llu", negative ? "-" : "",
-             (unsigned long long)whole, digits, (unsigned long long)frac);
+    snprintf(out, PRICING_TEXT_MAX, "%s%llu.%0*llu", negative ? "-" : "", (unsigned long long)whole,
+             digits, (unsigned long long)frac);
     return out;
 }
 

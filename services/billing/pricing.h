@@ -29,9 +29,9 @@
 
 /** What settling a reservation does. */
 struct pricing_settlement {
-    int64_t seconds;  /* billed: the duration rounded up to whole seconds */
-    int64_t charge;   /* milli-credits taken from the balance (may exceed the hold) */
-    int64_t unused;   /* the part of the hold not charged, given back (0 when overrun) */
+    int64_t seconds; /* billed: the duration rounded up to whole seconds */
+    int64_t charge;  /* milli-credits taken from the balance (may exceed the hold) */
+    int64_t unused;  /* the part of the hold not charged, given back (0 when overrun) */
 };
 
 /**

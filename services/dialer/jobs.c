@@ -108,7 +108,9 @@ static enum oc_status load_credentials(struct dialer *d, struct leg *leg)
     return OC_OK;
 }
 
-static enum oc_status allocate(struct dialer *d, struct leg *leg, const Ocpb__CallJob *job)
+/* media.allocate for the leg; on failure err says why. */
+static enum oc_status allocate(struct dialer *d, struct leg *leg, const Ocpb__CallJob *job,
+                               char *err, size_t errlen)
 {
     Ocpb__AllocateMediaRequest req = OCPB__ALLOCATE_MEDIA_REQUEST__INIT;
     Ocpb__Codec codecs[] = {OCPB__CODEC__CODEC_PCMU, OCPB__CODEC__CODEC_PCMA};
@@ -118,7 +120,6 @@ static enum oc_status allocate(struct dialer *d, struct leg *leg, const Ocpb__Ca
                            .timeout_ms = (int)d->cfg.allocate_timeout_ms};
     Ocpb__AllocateMediaReply *reply = NULL;
     ProtobufCAllocator alloc = oc_arena_pb_allocator(leg->arena);
-    char err[256];
 
     req.call_id = job->call_id;
     req.dispatch_id = job->dispatch_id;
@@ -137,7 +138,7 @@ static enum oc_status allocate(struct dialer *d, struct leg *leg, const Ocpb__Ca
 
     enum oc_status st = oc_bus_call(d->svc->bus, "media.allocate", &call, &req.base,
                                     &ocpb__allocate_media_reply__descriptor, &alloc,
-                                    (ProtobufCMessage **)&reply, err, sizeof(err));
+                                    (ProtobufCMessage **)&reply, err, errlen);
     if (st != OC_OK) {
         oc_warn("call %s: media.allocate: %s", leg->call_id, err);
         return st;
@@ -274,9 +275,28 @@ static enum oc_status take(struct dialer *d, const Ocpb__CallJob *job)
         goto out;
 
     /* 3. Credentials and a media copy. */
+    char err[256] = "";
     st = load_credentials(d, leg);
+    if (st == OC_ERR_INVALID) {
+        store_leg_end(d->svc->db, leg->tenant_id, leg->dispatch_id, "failed", 0, "system",
+                      "HANGUP_CAUSE_FAILED");
+        report_undialled(d, leg, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_FAILED,
+                         "the number's SIP password cannot be opened");
+        st = OC_OK;
+        goto out;
+    }
     if (st == OC_OK)
-        st = allocate(d, leg, job);
+        st = allocate(d, leg, job, err, sizeof(err));
+    if (st == OC_ERR_INVALID) {
+        /* Media refuses the job itself: asking again cannot help. */
+        store_leg_end(d->svc->db, leg->tenant_id, leg->dispatch_id, "failed", 0, "system",
+                      "HANGUP_CAUSE_FAILED");
+        char why[320];
+        snprintf(why, sizeof(why), "media refused the call: %s", err);
+        report_undialled(d, leg, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_FAILED, why);
+        st = OC_OK;
+        goto out;
+    }
     if (st != OC_OK) {
         if (store_leg_forget(d->svc->db, leg->tenant_id, leg->dispatch_id) != OC_OK)
             oc_warn("call %s: the claim could not be forgotten; a redelivery will report it"

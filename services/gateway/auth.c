@@ -175,6 +175,7 @@ enum oc_status handle_auth_signup(struct gw_request *req)
 
     oc_info("signup: tenant %s, owner %s", tenant_id, user_id);
     gw_event_tenant_created(req, tenant_id, su.company, user_id, norm);
+    gw_grant_trial(req, tenant_id, user_id);
     s = gw_reply(
         req, 201,
         json_pack("{s:s, s:s, s:s}", "tenant_id", tenant_id, "user_id", user_id, "token", token));

@@ -23,6 +23,14 @@ void gateway_configure(struct gateway *gw, struct oc_cfg *cfg)
     oc_cfg_int(cfg, "SESSION_TTL_HOURS", 720, 1, 24L * 366, &c->session_ttl_hours);
     oc_cfg_int(cfg, "LOGIN_MAX_FAILURES", 5, 1, 1000, &c->login_max_failures);
     oc_cfg_int(cfg, "LOGIN_MAX_FAILURES_PER_ADDR", 20, 1, 1000, &c->login_max_failures_per_addr);
+    oc_cfg_int(cfg, "GATEWAY_MAX_UPLOAD", 50L * 1024 * 1024, 1024, 4L * 1024 * 1024 * 1024,
+               &c->max_upload);
+    oc_cfg_int(cfg, "GATEWAY_BUS_TIMEOUT_MS", 5000, 100, 120000, &c->bus_timeout_ms);
+    oc_cfg_int(cfg, "GATEWAY_IMPORT_TIMEOUT_MS", 300000, 1000, 3600000, &c->import_timeout_ms);
+    oc_cfg_int(cfg, "GATEWAY_SSE_MAX", 64, 0, 1000, &c->sse_max);
+    oc_cfg_int(cfg, "GATEWAY_SSE_MAX_PER_TENANT", 16, 1, 1000, &c->sse_max_per_tenant);
+    oc_cfg_int(cfg, "GATEWAY_SSE_KEEPALIVE_S", 15, 1, 300, &c->sse_keepalive_s);
+    oc_cfg_int(cfg, "GATEWAY_SSE_QUEUE", 1024, 16, 100000, &c->sse_queue);
 
     /* civetweb takes "addr:port"; only IPv4 literals are accepted so that a
      * host name or a typo fails here, naming the variable, not at bind time. */

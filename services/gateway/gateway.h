@@ -8,16 +8,25 @@
  * Files: main.c (start-up), config.c (environment), http.c (civetweb and
  * the request cycle), auth.c, api_keys.c, health.c (handlers), store.c (all
  * SQL), password.c (argon2id), events.c (the core events the gateway
- * emits). The pure helpers do no I/O, so unit tests reach them: route.c
- * (route table and matching), token.c (tokens and bearer parsing), email.c,
- * rate_limit.c, request_id.c, api_error.c.
+ * emits). The public API over the other services: api.c (the thin
+ * REST <-> protobuf shapes and the bus call), resources.c (the table of
+ * routes that are one subject each), calls.c, credits.c, leads.c and
+ * lead_upload.c (routes that join services or stream a file), sse.c
+ * (GET /v1/events and the evt.> subscription) with event_hub.c (the
+ * per-tenant fan-out). The pure helpers do no I/O, so unit tests reach
+ * them: route.c (route table and matching), token.c (tokens and bearer
+ * parsing), email.c, rate_limit.c, request_id.c, api_error.c, pbjson.c
+ * (JSON <-> protobuf), query.c, multipart.c, event_render.c.
  */
 #ifndef GATEWAY_H
 #define GATEWAY_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
+#include <nats/nats.h>
+#include <protobuf-c/protobuf-c.h>
 
 #include "oc/arena.h"
 #include "oc/config.h"
@@ -28,6 +37,7 @@
 struct mg_context;
 struct mg_connection;
 struct store_actor;
+struct gw_event_hub;
 
 #define GW_UUID_LEN 36
 #define GW_REQUEST_ID_MAX 64
@@ -53,6 +63,13 @@ struct gateway_config {
     long session_ttl_hours;           /* SESSION_TTL_HOURS */
     long login_max_failures;          /* LOGIN_MAX_FAILURES, per e-mail */
     long login_max_failures_per_addr; /* LOGIN_MAX_FAILURES_PER_ADDR */
+    long max_upload;                  /* GATEWAY_MAX_UPLOAD, bytes of a lead file upload */
+    long bus_timeout_ms;              /* GATEWAY_BUS_TIMEOUT_MS, one request to a service */
+    long import_timeout_ms;  /* GATEWAY_IMPORT_TIMEOUT_MS, waiting for an import's report */
+    long sse_max;            /* GATEWAY_SSE_MAX, open /v1/events streams */
+    long sse_max_per_tenant; /* GATEWAY_SSE_MAX_PER_TENANT */
+    long sse_keepalive_s;    /* GATEWAY_SSE_KEEPALIVE_S */
+    long sse_queue;          /* GATEWAY_SSE_QUEUE, events waiting per stream */
 };
 
 /* HTTP responses counted by status class: 1xx .. 5xx. */
@@ -68,6 +85,12 @@ struct gateway {
     struct oc_metric *responses[GW_STATUS_CLASSES];
     struct oc_metric *login_failures;
     struct oc_metric *login_limited;
+    struct gw_event_hub *hub;  /* the /v1/events streams (sse.c) */
+    natsSubscription *evt_sub; /* evt.> */
+    struct oc_metric *sse_streams;
+    struct oc_metric *sse_events;
+    struct oc_metric *sse_overflows;
+    struct oc_metric *sse_dropped;
 };
 
 /* ------------------------------------------------------------ requests */
@@ -93,7 +116,10 @@ struct gw_request {
     const char *path;
     const char *query; /* NULL when the URL has none */
     const char *remote_addr;
-    const char *authorization; /* the Authorization header, NULL when absent */
+    const char *authorization;   /* the Authorization header, NULL when absent */
+    const char *content_type;    /* the Content-Type header, NULL when absent */
+    const char *idempotency_key; /* the Idempotency-Key header, NULL when absent */
+    long long content_length;    /* declared, -1 when not given */
     char request_id[GW_REQUEST_ID_MAX + 1];
     char param[GW_PARAM_MAX + 1]; /* the {id} segment of the route, "" when none */
     struct gw_principal who;      /* set on routes that need authentication */
@@ -109,6 +135,7 @@ struct gw_request {
     const char *www_authenticate; /* static string or NULL */
     char allow[64];               /* Allow header of a 405, "" otherwise */
     bool close;                   /* the body was not read: close the connection */
+    bool responded;               /* the handler wrote the response itself (a stream) */
 };
 
 /* A route handler. Runs on a civetweb thread. */
@@ -127,6 +154,16 @@ enum oc_status gw_parse_body(struct gw_request *req, json_t **out);
 /** Sets the response: http_status and a body (reference stolen; NULL for none). */
 enum oc_status gw_reply(struct gw_request *req, int http_status, json_t *body);
 
+/**
+ * Reads the request body (at most limit bytes, else OC_ERR_TOO_LARGE) into
+ * req->body, for routes whose handler decides how to read it. Freed with
+ * the request.
+ */
+enum oc_status gw_read_body(struct gw_request *req, size_t limit);
+
+/** True when the request body comes in chunked transfer coding. */
+bool gw_request_chunked(const struct gw_request *req);
+
 /* ------------------------------------------------------------ config.c */
 
 /** Reads the gateway's variables into gw->cfg (the runtime's configure hook). */
@@ -142,12 +179,20 @@ void gateway_http_stop(struct gateway *gw);
 
 /* ------------------------------------------------------------ route.c (pure) */
 
+/* What the request cycle does with a route's body before the handler runs. */
+enum gw_body {
+    GW_BODY_NONE = 0,   /* none is read */
+    GW_BODY_JSON = 1,   /* read whole, up to GATEWAY_MAX_BODY */
+    GW_BODY_STREAM = 2, /* left to the handler, up to GATEWAY_MAX_UPLOAD */
+};
+
 struct gw_route {
     const char *method;
     const char *pattern; /* "/v1/api-keys/{id}": {x} matches one segment */
     bool auth;           /* needs a bearer token */
-    bool body;           /* reads a JSON body */
+    enum gw_body body;
     gw_handler_fn fn;
+    bool query_token; /* also takes ?access_token= (EventSource sends no headers) */
 };
 
 enum gw_route_result { GW_ROUTE_FOUND, GW_ROUTE_NOT_FOUND, GW_ROUTE_BAD_METHOD };
@@ -246,6 +291,280 @@ char *gw_error_body(enum oc_status status, const char *code, const char *message
 /** The HTTP status of an error: oc_status_http(), kept in one place for the gateway. */
 int gw_error_http(enum oc_status status);
 
+/* ------------------------------------------------------------ pbjson.c (pure) */
+
+/*
+ * JSON <-> protobuf through the generated descriptors; the rules are in
+ * pbjson.c's opening comment and docs/api.md. Messages built here live in
+ * the arena given.
+ */
+
+/** Renders msg as a JSON object (NULL msg: JSON null). New reference; NULL when out of memory. */
+json_t *pbjson_render(const ProtobufCMessage *msg);
+
+/** Serialises compactly, with reals to 15 digits. Caller frees with free(). */
+char *pbjson_dump(const json_t *v);
+
+/**
+ * Fills msg (initialised) from the keys of obj (NULL: nothing to fill).
+ * OC_ERR_INVALID with err naming the field's path when a key is unknown or
+ * a value has the wrong type. Strings and nested messages go in arena.
+ */
+enum oc_status pbjson_fill(ProtobufCMessage *msg, const json_t *obj, struct oc_arena *arena,
+                           char *err, size_t errlen);
+
+/** A new message of type desc in arena, filled from obj (NULL: defaults). *out written on OC_OK. */
+enum oc_status pbjson_new(const ProtobufCMessageDescriptor *desc, const json_t *obj,
+                          struct oc_arena *arena, ProtobufCMessage **out, char *err, size_t errlen);
+
+/** One decoded query parameter; strings in the request's arena. */
+struct gw_query_param {
+    const char *name;
+    const char *value;
+};
+
+/**
+ * Fills msg from query parameters named after its fields: scalars convert
+ * from text, a repeated field takes comma-separated values (and may repeat,
+ * or be named in the singular: status= for statuses). Errors name the
+ * parameter.
+ */
+enum oc_status pbjson_fill_query(ProtobufCMessage *msg, const struct gw_query_param *params,
+                                 size_t n, struct oc_arena *arena, char *err, size_t errlen);
+
+/** The API name of an enum value ("in_progress") in buf; NULL for UNSPECIFIED or unknown. */
+const char *pbjson_enum_name(const ProtobufCEnumDescriptor *d, int value, char *buf, size_t len);
+
+/** The value of an API name (or full name), case-insensitive; OC_ERR_INVALID when none. */
+enum oc_status pbjson_enum_parse(const ProtobufCEnumDescriptor *d, const char *name, int *out);
+
+/** Milliseconds since the epoch of an RFC 3339 time with an offset ("...T10:00:00+01:00"). */
+enum oc_status pbjson_parse_time(const char *s, int64_t *out);
+
+/** Field descriptor by name, NULL when the message has none. */
+const ProtobufCFieldDescriptor *pbjson_field(const ProtobufCMessageDescriptor *d, const char *name);
+
+/* Fields by name. The setters answer OC_ERR_INTERNAL when the field is not
+ * of that kind (a mistake in a route table, which the unit tests catch). */
+enum oc_status pbjson_set_string(ProtobufCMessage *msg, const char *name, const char *value,
+                                 struct oc_arena *arena);
+const char *pbjson_get_string(const ProtobufCMessage *msg, const char *name);
+enum oc_status pbjson_set_message(ProtobufCMessage *msg, const char *name, ProtobufCMessage *value);
+ProtobufCMessage *pbjson_get_message(const ProtobufCMessage *msg, const char *name);
+enum oc_status pbjson_set_strings(ProtobufCMessage *msg, const char *name,
+                                  const char *const *values, size_t n, struct oc_arena *arena);
+
+/* ------------------------------------------------------------ query.c (pure) */
+
+/** Splits and decodes a query string (NULL: none) into pairs in arena, in order, repeats kept. */
+enum oc_status gw_query_parse(struct oc_arena *a, const char *query, struct gw_query_param **out,
+                              size_t *n, char *err, size_t errlen);
+
+/** The first value of name, NULL when absent. */
+const char *gw_query_get(const struct gw_query_param *params, size_t n, const char *name);
+
+/* ------------------------------------------------------------ multipart.c (pure) */
+
+struct gw_multipart;
+
+/** One part's headers, valid during the begin callback. */
+struct gw_multipart_part {
+    const char *name;         /* form field name; "" when none */
+    const char *filename;     /* NULL when the part is not a file */
+    const char *content_type; /* NULL when not given */
+};
+
+/* Callbacks of the reader; a non-OK status stops it and is returned by feed. */
+struct gw_multipart_cb {
+    enum oc_status (*begin)(void *user, const struct gw_multipart_part *part);
+    enum oc_status (*data)(void *user, const char *data, size_t len);
+    enum oc_status (*end)(void *user);
+    void *user;
+};
+
+/** The boundary of a multipart/form-data Content-Type; OC_ERR_INVALID when none or not that type.
+ */
+enum oc_status gw_multipart_boundary(const char *content_type, char *out, size_t outlen);
+
+/** Creates a reader for boundary. Caller frees with gw_multipart_free. */
+enum oc_status gw_multipart_new(struct gw_multipart **out, const char *boundary,
+                                const struct gw_multipart_cb *cb);
+void gw_multipart_free(struct gw_multipart *mp);
+
+/** Reads the next bytes of the body, in any split. OC_ERR_INVALID: see gw_multipart_error. */
+enum oc_status gw_multipart_feed(struct gw_multipart *mp, const char *data, size_t len);
+
+/** At the end of the body: OC_ERR_INVALID unless the closing boundary was read. */
+enum oc_status gw_multipart_finish(struct gw_multipart *mp);
+
+/** Why the body was refused; borrowed until the reader is freed. */
+const char *gw_multipart_error(const struct gw_multipart *mp);
+
+/* ------------------------------------------------------------ event_render.c (pure) */
+
+#define GW_EVENT_TYPE_MAX 96
+
+/** Splits evt.<tenant>.<entity>.<event> into the tenant (a UUID) and "<entity>.<event>". */
+enum oc_status gw_event_subject(const char *subject, char tenant[GW_UUID_LEN + 1], char *type,
+                                size_t typelen);
+
+/** The message type docs/messages.md gives for an event type; NULL when unknown. */
+const ProtobufCMessageDescriptor *gw_event_type(const char *type);
+
+/**
+ * Renders an event received on subject as one SSE frame ("id:", "event:",
+ * "data:" lines and a blank line) in *frame (caller frees with free()),
+ * and names its tenant. OC_ERR_INVALID for a subject or body that is not
+ * an event; OC_ERR_PERMISSION when the event's metadata names another
+ * tenant than its subject.
+ */
+enum oc_status gw_event_render(const char *subject, const uint8_t *data, size_t len,
+                               char tenant[GW_UUID_LEN + 1], char **frame, size_t *frame_len);
+
+/* ------------------------------------------------------------ event_hub.c */
+
+struct gw_event_frame;
+struct gw_event_stream;
+
+struct gw_event_hub_config {
+    size_t max_streams; /* open streams, all tenants */
+    size_t max_per_tenant;
+    size_t queue_max; /* frames waiting per stream before it counts as overflowed */
+};
+
+/** A frame holding a copy of text, with one reference. */
+enum oc_status gw_event_frame_new(struct gw_event_frame **out, const char *text, size_t len);
+/** Drops a reference; the last one frees. NULL does nothing. */
+void gw_event_frame_unref(struct gw_event_frame *f);
+/** The frame's text, borrowed while a reference is held. */
+const char *gw_event_frame_text(const struct gw_event_frame *f, size_t *len);
+
+/** Creates an empty hub. Caller frees with gw_event_hub_free once every stream is closed. */
+enum oc_status gw_event_hub_new(struct gw_event_hub **out, const struct gw_event_hub_config *cfg);
+void gw_event_hub_free(struct gw_event_hub *h);
+
+/** Wakes every stream's wait with OC_ERR_UNAVAILABLE and refuses new ones (teardown). */
+void gw_event_hub_shutdown(struct gw_event_hub *h);
+
+/**
+ * Opens a stream of tenant's events. OC_ERR_UNAVAILABLE when the hub is
+ * full or shutting down, OC_ERR_RATE_LIMITED when the tenant has its
+ * share open already. Caller closes with gw_event_hub_close.
+ */
+enum oc_status gw_event_hub_open(struct gw_event_hub *h, const char *tenant,
+                                 struct gw_event_stream **out);
+void gw_event_hub_close(struct gw_event_hub *h, struct gw_event_stream *s);
+
+/** True when tenant has a stream open. */
+bool gw_event_hub_wants(struct gw_event_hub *h, const char *tenant);
+size_t gw_event_hub_count(struct gw_event_hub *h);
+
+/**
+ * Queues f (by reference) on every stream of tenant and on no other.
+ * Returns how many took it; *overflowed (may be NULL) how many were full
+ * and are now ended.
+ */
+size_t gw_event_hub_publish(struct gw_event_hub *h, const char *tenant, struct gw_event_frame *f,
+                            size_t *overflowed);
+
+/**
+ * Waits up to timeout_ms for the stream's next frame: OC_OK with *out (the
+ * caller unrefs it), OC_ERR_TIMEOUT when none came, OC_ERR_TOO_LARGE when
+ * the stream overflowed, OC_ERR_UNAVAILABLE when the hub shuts down.
+ */
+enum oc_status gw_event_hub_next(struct gw_event_hub *h, struct gw_event_stream *s, int timeout_ms,
+                                 struct gw_event_frame **out);
+
+/* ------------------------------------------------------------ sse.c */
+
+/** Creates the hub and subscribes evt.> (start hook, before HTTP starts). */
+enum oc_status gw_events_start(struct gateway *gw);
+/** Ends every open stream (stop hook, before HTTP stops). */
+void gw_events_shutdown(struct gateway *gw);
+/** Drains evt.> and frees the hub (stop hook, after HTTP stopped). */
+void gw_events_stop(struct gateway *gw);
+
+/* ------------------------------------------------------------ api.c */
+
+/*
+ * One route that is a translation to one subject. The request message is
+ * built from the body (create, update, action) or the query (list), the
+ * path's {x} going to id_field; the reply's resource field is the answer.
+ */
+struct gw_api_op {
+    const char *subject; /* "assistants.create" */
+    const ProtobufCMessageDescriptor *request;
+    const ProtobufCMessageDescriptor *reply;
+    /* The reply's field holding the resource ("assistant"), also the
+     * request's when it has a message field of that name (create, update);
+     * NULL: the whole reply is the answer. */
+    const char *resource;
+    const char *noun;     /* "assistant": the path's {x} must be a UUID; NULL: any text */
+    const char *id_field; /* field taking the path's {x}; NULL: "id" */
+    int http_status;      /* of a create; 0: 201 */
+    int timeout_ms;       /* 0: GATEWAY_BUS_TIMEOUT_MS; longer for work on many rows */
+};
+
+/** Every op of resources.c, for tests that check the tables against the protos. */
+extern const struct gw_api_op *const gateway_api_ops[];
+extern const size_t gateway_api_ops_count;
+
+/**
+ * Calls subject with the caller's tenant, user, request id and
+ * Idempotency-Key in the envelope. On OC_OK *reply (when reply is not
+ * NULL) is decoded into req->arena. Otherwise req->error holds the
+ * service's message, or why nothing answered ("no service answers x").
+ * timeout_ms 0: GATEWAY_BUS_TIMEOUT_MS.
+ */
+enum oc_status gw_call_timeout(struct gw_request *req, const char *subject,
+                               const ProtobufCMessage *in,
+                               const ProtobufCMessageDescriptor *reply_desc,
+                               ProtobufCMessage **reply, int timeout_ms);
+enum oc_status gw_call(struct gw_request *req, const char *subject, const ProtobufCMessage *in,
+                       const ProtobufCMessageDescriptor *reply_desc, ProtobufCMessage **reply);
+
+/** Answers msg rendered as JSON. */
+enum oc_status gw_reply_message(struct gw_request *req, int http_status,
+                                const ProtobufCMessage *msg);
+
+/** A list reply as {"items":[...],"next_cursor":...} plus its other fields. New reference in *out.
+ */
+enum oc_status gw_list_json(const ProtobufCMessage *reply, json_t **out);
+enum oc_status gw_reply_list(struct gw_request *req, const ProtobufCMessage *reply);
+
+/** The body as a JSON object; an empty body is an empty object. */
+enum oc_status gw_parse_body_optional(struct gw_request *req, json_t **out);
+
+/** The request's query parameters, decoded. */
+enum oc_status gw_query(struct gw_request *req, struct gw_query_param **params, size_t *n);
+
+/** A list request of type desc from ?cursor=&limit= and filters named after its fields. */
+enum oc_status gw_api_list_request(struct gw_request *req, const ProtobufCMessageDescriptor *desc,
+                                   ProtobufCMessage **out);
+
+/**
+ * Builds op's request from a body: keys that are fields of the resource go
+ * to it, the others to the request. *resource is NULL for a flat request.
+ */
+enum oc_status gw_api_build(struct gw_request *req, const struct gw_api_op *op, json_t *body,
+                            ProtobufCMessage **msg, ProtobufCMessage **resource);
+
+/* The shapes. Each answers the resource (or the reply) as JSON. */
+enum oc_status gw_api_create(struct gw_request *req, const struct gw_api_op *op); /* 201 */
+enum oc_status gw_api_get(struct gw_request *req, const struct gw_api_op *op);
+enum oc_status gw_api_list(struct gw_request *req, const struct gw_api_op *op);
+/** PATCH: the body's keys are the fields to change (update_mask). */
+enum oc_status gw_api_update(struct gw_request *req, const struct gw_api_op *op);
+/** POST /x/{id}/verb with an optional body of the request's other fields. */
+enum oc_status gw_api_action(struct gw_request *req, const struct gw_api_op *op);
+/** DELETE: 204; query parameters fill the request's other fields. */
+enum oc_status gw_api_delete(struct gw_request *req, const struct gw_api_op *op);
+
+/* ------------------------------------------------------------ credits.c */
+
+/** Asks billing for the new tenant's trial credits; failures are logged, not returned. */
+void gw_grant_trial(const struct gw_request *req, const char *tenant_id, const char *user_id);
+
 /* ------------------------------------------------------------ password.c */
 
 /** Hashes password with argon2id and a random salt into out (encoded form). */
@@ -264,6 +583,40 @@ enum oc_status handle_me_get(struct gw_request *req);
 enum oc_status handle_api_key_create(struct gw_request *req);
 enum oc_status handle_api_key_list(struct gw_request *req);
 enum oc_status handle_api_key_delete(struct gw_request *req);
+
+enum oc_status handle_assistant_create(struct gw_request *req);
+enum oc_status handle_assistant_get(struct gw_request *req);
+enum oc_status handle_assistant_list(struct gw_request *req);
+enum oc_status handle_assistant_update(struct gw_request *req);
+enum oc_status handle_number_create(struct gw_request *req);
+enum oc_status handle_number_get(struct gw_request *req);
+enum oc_status handle_number_list(struct gw_request *req);
+enum oc_status handle_campaign_create(struct gw_request *req);
+enum oc_status handle_campaign_get(struct gw_request *req);
+enum oc_status handle_campaign_list(struct gw_request *req);
+enum oc_status handle_campaign_update(struct gw_request *req);
+enum oc_status handle_campaign_start(struct gw_request *req);
+enum oc_status handle_campaign_pause(struct gw_request *req);
+enum oc_status handle_campaign_stop(struct gw_request *req);
+enum oc_status handle_campaign_archive(struct gw_request *req);
+enum oc_status handle_lead_import(struct gw_request *req);
+enum oc_status handle_lead_list(struct gw_request *req);
+enum oc_status handle_lead_get(struct gw_request *req);
+enum oc_status handle_lead_update(struct gw_request *req);
+enum oc_status handle_lead_delete(struct gw_request *req);
+enum oc_status handle_import_get(struct gw_request *req);
+enum oc_status handle_import_list(struct gw_request *req);
+enum oc_status handle_dnc_add(struct gw_request *req);
+enum oc_status handle_dnc_list(struct gw_request *req);
+enum oc_status handle_dnc_remove(struct gw_request *req);
+enum oc_status handle_dnc_check(struct gw_request *req);
+enum oc_status handle_call_list(struct gw_request *req);
+enum oc_status handle_call_get(struct gw_request *req);
+enum oc_status handle_call_create(struct gw_request *req);
+enum oc_status handle_call_cancel(struct gw_request *req);
+enum oc_status handle_call_reschedule(struct gw_request *req);
+enum oc_status handle_credits_get(struct gw_request *req);
+enum oc_status handle_events_stream(struct gw_request *req);
 
 /** Checks the request's bearer token and fills req->who (auth.c). */
 enum oc_status gw_authenticate(struct gw_request *req);

@@ -1,9 +1,12 @@
 /*
  * The gateway's HTTP server (civetweb) and the cycle every request goes
  * through: request id, route, size check, authentication, body, handler,
- * response. Handlers never touch civetweb: they read struct gw_request and
- * fill its response fields, and this file writes the answer: always JSON,
- * always with X-Request-Id, errors always in the one shape of api_error.c.
+ * response. Handlers read struct gw_request and fill its response fields,
+ * and this file writes the answer: always JSON, always with X-Request-Id,
+ * errors always in the one shape of api_error.c. Two kinds of route read
+ * or write the connection themselves: a file upload streams its body
+ * (GW_BODY_STREAM, lead_upload.c) and the event stream writes its own
+ * response (sse.c), which it marks with req->responded.
  *
  * civetweb gives each connection a thread for as long as it stays open, so
  * the keep-alive idle timeout is kept short: a handful of idle clients must
@@ -18,8 +21,8 @@
 #include <time.h>
 
 #include "gateway.h"
-#include "oc/json.h"
 #include "oc/httpd.h"
+#include "oc/json.h"
 #include "oc/log.h"
 
 #define HTTP_ARENA_BLOCK 8192
@@ -71,9 +74,9 @@ enum oc_status gw_parse_body(struct gw_request *req, json_t **out)
 /* ------------------------------------------------------------ request cycle */
 
 /* True when the last transfer coding is "chunked" (RFC 9112 6.1). */
-static bool http_is_chunked(struct mg_connection *conn)
+bool gw_request_chunked(const struct gw_request *req)
 {
-    const char *te = mg_get_header(conn, "Transfer-Encoding");
+    const char *te = mg_get_header(req->conn, "Transfer-Encoding");
     size_t n;
 
     if (te == NULL)
@@ -85,19 +88,24 @@ static bool http_is_chunked(struct mg_connection *conn)
 }
 
 /*
- * Reads the body into req->body. A declared length over the limit was
- * refused before; a chunked body is read at most one byte past the limit,
+ * Reads the body into req->body. A declared length over the limit is
+ * refused unread; a chunked body is read at most one byte past the limit,
  * enough to know it is too large, so a client cannot make the gateway
- * buffer more than GATEWAY_MAX_BODY whatever it sends.
+ * buffer more than the limit whatever it sends.
  */
-static enum oc_status http_read_body(struct gw_request *req, long long declared)
+enum oc_status gw_read_body(struct gw_request *req, size_t limit)
 {
-    size_t limit = (size_t)req->gw->cfg.max_body;
-    bool chunked = http_is_chunked(req->conn);
+    long long declared = req->content_length;
+    bool chunked = gw_request_chunked(req);
     size_t cap;
     size_t len = 0;
     char *buf;
 
+    if (declared > (long long)limit) {
+        req->close = true;
+        return gw_fail(req, OC_ERR_TOO_LARGE, "request body of %lld bytes is over the limit of %zu",
+                       declared, limit);
+    }
     if (declared < 0 && !chunked)
         declared = 0;
     if (declared >= 0)
@@ -171,10 +179,34 @@ static void http_printable(const char *s, char *out, size_t outlen)
     out[i] = '\0';
 }
 
-static enum oc_status http_dispatch(struct gw_request *req, long long declared)
+/*
+ * EventSource, the browser's SSE client, cannot send headers: on the routes
+ * that allow it the token may come as ?access_token= instead. Only the path
+ * is ever logged, so the token stays out of the logs.
+ */
+static enum oc_status http_query_token(struct gw_request *req)
+{
+    struct gw_query_param *params;
+    const char *token;
+    size_t n;
+    enum oc_status s;
+
+    s = gw_query_parse(req->arena, req->query, &params, &n, req->error, sizeof(req->error));
+    if (s != OC_OK)
+        return s;
+    token = gw_query_get(params, n, "access_token");
+    if (token == NULL)
+        return OC_OK;
+    req->authorization = oc_arena_printf(req->arena, "Bearer %s", token);
+    return req->authorization != NULL ? OC_OK : OC_ERR_NOMEM;
+}
+
+static enum oc_status http_dispatch(struct gw_request *req)
 {
     struct gw_route_match m;
     char method[16], path[256];
+    long long declared = req->content_length;
+    long limit;
     enum oc_status s;
 
     switch (gw_route_match(gateway_routes, gateway_routes_count, req->method, req->path, &m)) {
@@ -196,19 +228,26 @@ static enum oc_status http_dispatch(struct gw_request *req, long long declared)
     memcpy(req->param, m.param, sizeof(req->param));
 
     /* Refused before anything else is read: neither authentication nor the
-     * body is worth the work when the answer can only be 413. */
-    if (m.route->body && declared > req->gw->cfg.max_body) {
+     * body is worth the work when the answer can only be 413. A file upload
+     * has a limit of its own, above that of JSON bodies. */
+    limit = m.route->body == GW_BODY_STREAM ? req->gw->cfg.max_upload : req->gw->cfg.max_body;
+    if (m.route->body != GW_BODY_NONE && declared > limit) {
         req->close = true;
         return gw_fail(req, OC_ERR_TOO_LARGE, "request body of %lld bytes is over the limit of %ld",
-                       declared, req->gw->cfg.max_body);
+                       declared, limit);
     }
     if (m.route->auth) {
+        if (m.route->query_token && req->authorization == NULL) {
+            s = http_query_token(req);
+            if (s != OC_OK)
+                return s;
+        }
         s = gw_authenticate(req);
         if (s != OC_OK)
             return s;
     }
-    if (m.route->body) {
-        s = http_read_body(req, declared);
+    if (m.route->body == GW_BODY_JSON) {
+        s = gw_read_body(req, (size_t)limit);
         if (s != OC_OK)
             return s;
     }
@@ -231,11 +270,14 @@ static void http_respond(struct gw_request *req, enum oc_status s)
     const char *out;
     size_t len = 0;
 
+    /* A stream wrote its own headers and body; nothing may follow them. */
+    if (req->responded)
+        return;
     if (s != OC_OK) {
         req->http_status = req->error_http != 0 ? req->error_http : gw_error_http(s);
         body = gw_error_body(s, req->error_code, req->error);
     } else if (req->reply != NULL) {
-        body = oc_json_dump(req->reply);
+        body = pbjson_dump(req->reply);
     }
     out = body;
     if (body == NULL && (s != OC_OK || req->reply != NULL)) {
@@ -299,12 +341,19 @@ static int http_on_request(struct mg_connection *conn, void *cbdata)
     req.query = ri->query_string;
     req.remote_addr = ri->remote_addr;
     req.authorization = mg_get_header(conn, "Authorization");
+    req.content_type = mg_get_header(conn, "Content-Type");
+    req.idempotency_key = mg_get_header(conn, "Idempotency-Key");
+    req.content_length = ri->content_length;
     gw_request_id_pick(mg_get_header(conn, "X-Request-Id"), req.request_id);
     oc_log_set_request_id(req.request_id);
 
     s = oc_arena_new(&req.arena, HTTP_ARENA_BLOCK);
+    /* The key goes to the services as given: it must be one they can store. */
+    if (s == OC_OK && req.idempotency_key != NULL && !gw_request_id_sane(req.idempotency_key))
+        s = gw_fail(&req, OC_ERR_INVALID,
+                    "header Idempotency-Key must be 1 to 64 of A-Z a-z 0-9 . _ : -");
     if (s == OC_OK)
-        s = http_dispatch(&req, ri->content_length);
+        s = http_dispatch(&req);
     http_respond(&req, s);
 
     cls = req.http_status / 100;
@@ -358,7 +407,9 @@ enum oc_status gateway_http_start(struct gateway *gw)
     http_register_metrics(gw);
 
     snprintf(ports, sizeof(ports), "%s:%ld", gw->cfg.addr, gw->cfg.port);
-    snprintf(threads, sizeof(threads), "%ld", gw->cfg.threads);
+    /* Every open event stream holds a worker: they come on top of the
+     * workers for the rest of the API (sse.c). */
+    snprintf(threads, sizeof(threads), "%ld", gw->cfg.threads + gw->cfg.sse_max);
     snprintf(timeout, sizeof(timeout), "%ld", gw->cfg.request_timeout_ms);
     /* Name, value pairs, one per line. */
     /* clang-format off */
@@ -385,8 +436,9 @@ enum oc_status gateway_http_start(struct gateway *gw)
     /* "/" is a prefix of every URI: one handler sees every request, and the
      * route table decides, so 404 and 405 come out in the same JSON shape. */
     mg_set_request_handler(gw->http, "/", http_on_request, gw);
-    oc_info("http: listening on %s (%ld threads, body limit %ld bytes)", ports, gw->cfg.threads,
-            gw->cfg.max_body);
+    oc_info("http: listening on %s (%ld threads + %ld for event streams, body limit %ld bytes, "
+            "upload limit %ld bytes)",
+            ports, gw->cfg.threads, gw->cfg.sse_max, gw->cfg.max_body, gw->cfg.max_upload);
     return OC_OK;
 }
 

@@ -3,8 +3,9 @@
  * hands control to the shared runtime, which reads the common configuration,
  * opens the Postgres pool (applying migrations/ under the gateway schema),
  * connects NATS and answers gateway.health. The hooks below add what is the
- * gateway's own: its variables, then its public HTTP server once Postgres
- * and NATS are up, and stopping that server first on the way down.
+ * gateway's own: its variables, then the evt.> subscription behind
+ * /v1/events and its public HTTP server once Postgres and NATS are up, and
+ * stopping those first on the way down.
  */
 #include <string.h>
 
@@ -38,12 +39,21 @@ static enum oc_status gateway_on_start(struct oc_service *svc)
     if (s != OC_OK)
         return s;
 
+    /* The evt.> subscription and its hub exist before the first stream can open. */
+    s = gw_events_start(gw);
+    if (s != OC_OK)
+        return s;
     return gateway_http_start(gw);
 }
 
 static void gateway_on_stop(struct oc_service *svc)
 {
-    gateway_http_stop(svc->user);
+    struct gateway *gw = svc->user;
+
+    /* Open event streams end first, or stopping civetweb would wait for them. */
+    gw_events_shutdown(gw);
+    gateway_http_stop(gw);
+    gw_events_stop(gw);
 }
 
 int main(int argc, char **argv)

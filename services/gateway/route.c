@@ -12,14 +12,57 @@
 #include "gateway.h"
 
 const struct gw_route gateway_routes[] = {
-    {"GET", "/healthz", false, false, handle_health_get},
-    {"POST", "/v1/auth/signup", false, true, handle_auth_signup},
-    {"POST", "/v1/auth/login", false, true, handle_auth_login},
-    {"POST", "/v1/auth/logout", true, false, handle_auth_logout},
-    {"GET", "/v1/me", true, false, handle_me_get},
-    {"POST", "/v1/api-keys", true, true, handle_api_key_create},
-    {"GET", "/v1/api-keys", true, false, handle_api_key_list},
-    {"DELETE", "/v1/api-keys/{id}", true, false, handle_api_key_delete},
+    {"GET", "/healthz", false, GW_BODY_NONE, handle_health_get},
+    {"POST", "/v1/auth/signup", false, GW_BODY_JSON, handle_auth_signup},
+    {"POST", "/v1/auth/login", false, GW_BODY_JSON, handle_auth_login},
+    {"POST", "/v1/auth/logout", true, GW_BODY_NONE, handle_auth_logout},
+    {"GET", "/v1/me", true, GW_BODY_NONE, handle_me_get},
+    {"POST", "/v1/api-keys", true, GW_BODY_JSON, handle_api_key_create},
+    {"GET", "/v1/api-keys", true, GW_BODY_NONE, handle_api_key_list},
+    {"DELETE", "/v1/api-keys/{id}", true, GW_BODY_NONE, handle_api_key_delete},
+
+    {"POST", "/v1/assistants", true, GW_BODY_JSON, handle_assistant_create},
+    {"GET", "/v1/assistants", true, GW_BODY_NONE, handle_assistant_list},
+    {"GET", "/v1/assistants/{id}", true, GW_BODY_NONE, handle_assistant_get},
+    {"PATCH", "/v1/assistants/{id}", true, GW_BODY_JSON, handle_assistant_update},
+
+    {"POST", "/v1/numbers", true, GW_BODY_JSON, handle_number_create},
+    {"GET", "/v1/numbers", true, GW_BODY_NONE, handle_number_list},
+    {"GET", "/v1/numbers/{id}", true, GW_BODY_NONE, handle_number_get},
+
+    {"POST", "/v1/campaigns", true, GW_BODY_JSON, handle_campaign_create},
+    {"GET", "/v1/campaigns", true, GW_BODY_NONE, handle_campaign_list},
+    {"GET", "/v1/campaigns/{id}", true, GW_BODY_NONE, handle_campaign_get},
+    {"PATCH", "/v1/campaigns/{id}", true, GW_BODY_JSON, handle_campaign_update},
+    {"POST", "/v1/campaigns/{id}/start", true, GW_BODY_JSON, handle_campaign_start},
+    {"POST", "/v1/campaigns/{id}/pause", true, GW_BODY_JSON, handle_campaign_pause},
+    {"POST", "/v1/campaigns/{id}/resume", true, GW_BODY_JSON, handle_campaign_start},
+    {"POST", "/v1/campaigns/{id}/stop", true, GW_BODY_JSON, handle_campaign_stop},
+    {"POST", "/v1/campaigns/{id}/archive", true, GW_BODY_JSON, handle_campaign_archive},
+    /* The file is streamed to lead-ingest as it arrives (lead_upload.c). */
+    {"POST", "/v1/campaigns/{id}/leads", true, GW_BODY_STREAM, handle_lead_import},
+
+    {"GET", "/v1/leads", true, GW_BODY_NONE, handle_lead_list},
+    {"GET", "/v1/leads/{id}", true, GW_BODY_NONE, handle_lead_get},
+    {"PATCH", "/v1/leads/{id}", true, GW_BODY_JSON, handle_lead_update},
+    {"DELETE", "/v1/leads/{id}", true, GW_BODY_NONE, handle_lead_delete},
+    {"GET", "/v1/imports", true, GW_BODY_NONE, handle_import_list},
+    {"GET", "/v1/imports/{id}", true, GW_BODY_NONE, handle_import_get},
+
+    {"POST", "/v1/dnc", true, GW_BODY_JSON, handle_dnc_add},
+    {"GET", "/v1/dnc", true, GW_BODY_NONE, handle_dnc_list},
+    /* Before {phone}: "check" is a verb here, not a number. */
+    {"POST", "/v1/dnc/check", true, GW_BODY_JSON, handle_dnc_check},
+    {"DELETE", "/v1/dnc/{phone}", true, GW_BODY_NONE, handle_dnc_remove},
+
+    {"POST", "/v1/calls", true, GW_BODY_JSON, handle_call_create},
+    {"GET", "/v1/calls", true, GW_BODY_NONE, handle_call_list},
+    {"GET", "/v1/calls/{id}", true, GW_BODY_NONE, handle_call_get},
+    {"POST", "/v1/calls/{id}/cancel", true, GW_BODY_JSON, handle_call_cancel},
+    {"POST", "/v1/calls/{id}/reschedule", true, GW_BODY_JSON, handle_call_reschedule},
+
+    {"GET", "/v1/credits", true, GW_BODY_NONE, handle_credits_get},
+    {"GET", "/v1/events", true, GW_BODY_NONE, handle_events_stream, true},
 };
 
 const size_t gateway_routes_count = sizeof(gateway_routes) / sizeof(gateway_routes[0]);

@@ -30,17 +30,16 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: lead-ingest check --region CC [--timezone ZONE] [--map column=field ...] "
-            "< leads.csv\n"
-            "  --region CC       ISO 3166-1 country for numbers without a prefix (ES, US, ...)\n"
-            "  --timezone ZONE   the campaign's zone, for leads whose number gives none\n"
-            "                    (default: the region's main zone)\n"
-            "  --map col=field   map a column to name, first_name, last_name, phone, email,\n"
-            "                    company, timezone or ignore; any other field name keeps the\n"
-            "                    column as a custom field of that name\n"
-            "Prints one JSON object per data row, then a summary on stderr. Exit status 0: all\n"
-            "rows are leads; 1: some rows were rejected; 2: the file cannot be imported.\n");
+    fprintf(f, "usage: lead-ingest check --region CC [--timezone ZONE] [--map column=field ...] "
+               "< leads.csv\n"
+               "  --region CC       ISO 3166-1 country for numbers without a prefix (ES, US, ...)\n"
+               "  --timezone ZONE   the campaign's zone, for leads whose number gives none\n"
+               "                    (default: the region's main zone)\n"
+               "  --map col=field   map a column to name, first_name, last_name, phone, email,\n"
+               "                    company, timezone or ignore; any other field name keeps the\n"
+               "                    column as a custom field of that name\n"
+               "Prints one JSON object per data row, then a summary on stderr. Exit status 0: all\n"
+               "rows are leads; 1: some rows were rejected; 2: the file cannot be imported.\n");
 }
 
 /* Prints one line; failures to write end the command (a closed pipe). */
@@ -141,8 +140,7 @@ int check_main(int argc, char **argv)
                 goto out;
             }
             if (n_rules == CHECK_MAX_RULES) {
-                fprintf(stderr, "lead-ingest check: more than %d --map options\n",
-                        CHECK_MAX_RULES);
+                fprintf(stderr, "lead-ingest check: more than %d --map options\n", CHECK_MAX_RULES);
                 goto out;
             }
             char *t = strdup(v);
@@ -160,8 +158,10 @@ int check_main(int argc, char **argv)
         }
     }
     if (!region || !phone_region_known(region)) {
-        fprintf(stderr, "lead-ingest check: --region: expected a country code such as ES or US, "
-                        "got \"%s\"\n", region ? region : "");
+        fprintf(stderr,
+                "lead-ingest check: --region: expected a country code such as ES or US, "
+                "got \"%s\"\n",
+                region ? region : "");
         goto out;
     }
     if (zone) {
@@ -179,7 +179,9 @@ int check_main(int argc, char **argv)
         .defaults = {.region = region, .campaign_zone = zone},
         .rules = rules,
         .n_rules = n_rules,
-        .threads = cores < 1 ? 1 : cores > 8 ? 8 : (size_t)cores,
+        .threads = cores < 1   ? 1
+                   : cores > 8 ? 8
+                               : (size_t)cores,
     };
     if (lead_import_new(&li, &opts, &check_sink, NULL) != OC_OK) {
         fprintf(stderr, "lead-ingest check: out of memory\n");
@@ -216,11 +218,13 @@ int check_main(int argc, char **argv)
     }
     struct lead_import_stats s = lead_import_stats(li);
     char delim = lead_import_delimiter(li);
-    fprintf(stderr,
-            "lead-ingest check: %ld rows: %ld ok, %ld rejected (%ld of them duplicates); delimiter %s, "
-            "encoding %s\n",
-            s.rows, s.leads, s.rejected, s.duplicates, delim == '\t' ? "tab" : (char[]){'"', delim, '"', 0},
-            csv_encoding_name(lead_import_encoding(li)));
+    fprintf(
+        stderr,
+        "lead-ingest check: %ld rows: %ld ok, %ld rejected (%ld of them duplicates); delimiter %s, "
+        "encoding %s\n",
+        s.rows, s.leads, s.rejected, s.duplicates,
+        delim == '\t' ? "tab" : (char[]){'"', delim, '"', 0},
+        csv_encoding_name(lead_import_encoding(li)));
     code = s.rejected ? 1 : 0;
 
 out:

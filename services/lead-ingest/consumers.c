@@ -43,7 +43,8 @@ static enum oc_status set_status(struct oc_db_conn *c, struct oc_arena *a, const
     if (!u || !changed)
         return OC_ERR_NOMEM;
     ocpb__lead_updated__init(u);
-    enum oc_status s = store_lead_set_status(c, tenant, lead->id, lead_status_name(to), a, &u->lead);
+    enum oc_status s =
+        store_lead_set_status(c, tenant, lead->id, lead_status_name(to), a, &u->lead);
     if (s != OC_OK)
         return s;
     u->meta = events_meta(a, tenant, request_id);
@@ -69,8 +70,8 @@ static enum oc_status find_lead(struct oc_db_conn *c, struct oc_arena *a, const 
     return s == OC_ERR_NOT_FOUND ? OC_OK : s;
 }
 
-static enum oc_status on_analysis(void *user, const char *subject, const uint8_t *data,
-                                  size_t len, uint64_t delivered)
+static enum oc_status on_analysis(void *user, const char *subject, const uint8_t *data, size_t len,
+                                  uint64_t delivered)
 {
     (void)subject;
     (void)delivered;

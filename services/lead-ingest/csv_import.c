@@ -63,16 +63,16 @@ struct csv_import {
 
     /* The record being read. */
     struct buf raw;
-    struct buf fields;       /* field bytes, each NUL-terminated */
-    size_t *offs;            /* start of each field in fields */
+    struct buf fields; /* field bytes, each NUL-terminated */
+    size_t *offs;      /* start of each field in fields */
     size_t noffs;
     size_t cap_offs;
     bool too_many_fields;
-    bool record_done;        /* libcsv reported its end */
-    bool open;               /* a byte of it has been read */
-    bool skipping;           /* too long outside quotes: dropping bytes to the line break */
+    bool record_done; /* libcsv reported its end */
+    bool open;        /* a byte of it has been read */
+    bool skipping;    /* too long outside quotes: dropping bytes to the line break */
     long record_line;
-    long line;               /* physical line of the next byte */
+    long line; /* physical line of the next byte */
     bool prev_cr;
 
     /* Bytes to read again after a malformed record, before new input. */
@@ -397,7 +397,8 @@ static enum oc_status deliver(struct csv_import *ci)
     if (kind == TEXT_INVALID && ci->enc == CSV_ENCODING_UTF8) {
         snprintf(why, sizeof(why),
                  "not valid UTF-8 (byte 0x%02X) while the rows before it were UTF-8; save the "
-                 "file in one encoding", bad);
+                 "file in one encoding",
+                 bad);
         return deliver_error(ci, ci->record_line, raw, n, CSV_ROW_ENCODING, why);
     }
     if (kind == TEXT_UTF8)
@@ -438,8 +439,8 @@ static enum oc_status deliver(struct csv_import *ci)
             return OC_ERR_NOMEM;
     }
     if (undefined >= 0) {
-        snprintf(why, sizeof(why),
-                 "byte 0x%02X is not a character in Latin-1 or Windows-1252", undefined);
+        snprintf(why, sizeof(why), "byte 0x%02X is not a character in Latin-1 or Windows-1252",
+                 undefined);
         rec.error = CSV_ROW_ENCODING;
         rec.why = why;
         rec.raw = ci->conv.p;
@@ -562,16 +563,16 @@ static enum oc_status consume(struct csv_import *ci, const char *p, size_t n, bo
         if (ci->raw.len > ci->lim.max_record) {
             char why[128];
             if (ci->parser.quoted) {
-                snprintf(why, sizeof(why),
-                         "unbalanced quote: the record runs past %zu bytes", ci->lim.max_record);
+                snprintf(why, sizeof(why), "unbalanced quote: the record runs past %zu bytes",
+                         ci->lim.max_record);
                 *used = pos;
                 *resynced = true;
                 return resync(ci, why, from_replay ? p + pos : NULL, from_replay ? n - pos : 0);
             }
             snprintf(why, sizeof(why), "row longer than %zu bytes", ci->lim.max_record);
             long line = ci->record_line;
-            enum oc_status st = deliver_error(ci, line, ci->raw.p, ci->lim.max_record,
-                                              CSV_ROW_TOO_LONG, why);
+            enum oc_status st =
+                deliver_error(ci, line, ci->raw.p, ci->lim.max_record, CSV_ROW_TOO_LONG, why);
             record_clear(ci);
             if (st != OC_OK)
                 return st;

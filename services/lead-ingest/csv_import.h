@@ -41,14 +41,14 @@ enum csv_row_error {
 
 /* One record, valid only during the callback. */
 struct csv_record {
-    long line;               /* physical line where the record starts, from 1 */
-    const char *raw;         /* the record as written (converted to UTF-8), NUL-terminated,
-                                without its final line break; truncated when too long */
+    long line;       /* physical line where the record starts, from 1 */
+    const char *raw; /* the record as written (converted to UTF-8), NUL-terminated,
+                        without its final line break; truncated when too long */
     size_t raw_len;
     const char *const *fields; /* NUL-terminated UTF-8; none when error is set */
     size_t nfields;
     enum csv_row_error error;
-    const char *why;         /* lowercase sentence when error is set */
+    const char *why; /* lowercase sentence when error is set */
 };
 
 struct csv_limits {

@@ -2,7 +2,9 @@
  * Handlers of the do-not-call list: add, remove, list, check (one number
  * and a batch), import from CSV, and the audit trail. Numbers are read in
  * any format and kept in E.164, so formatting can never slip a number past
- * the list. Adding a number marks every lead of the tenant with it
+ * the list; they need not be valid by the numbering plan's data
+ * (phone_normalize), because a request not to be called must never be
+ * refused for a range that data does not know yet. Adding a number marks every lead of the tenant with it
  * do-not-call and queues dnc.changed, on which the scheduler cancels every
  * future call to it, in the same transaction as the entry and its audit row.
  */
@@ -246,13 +248,11 @@ enum oc_status handle_dnc_list(struct oc_request *req, const ProtobufCMessage *m
     char *next = "";
     if ((s = store_begin(st->svc->db, tenant, &c)) != OC_OK)
         return s;
-    s = store_dnc_list(c, tenant, in->query,
-                       in->source == OCPB__DNC_SOURCE__DNC_SOURCE_UNSPECIFIED
-                           ? NULL
-                           : source_name(in->source),
-                       in->page ? in->page->cursor : "",
-                       page_limit(in->page ? in->page->limit : 0), req->arena, &r->entries,
-                       &r->n_entries, &next);
+    s = store_dnc_list(
+        c, tenant, in->query,
+        in->source == OCPB__DNC_SOURCE__DNC_SOURCE_UNSPECIFIED ? NULL : source_name(in->source),
+        in->page ? in->page->cursor : "", page_limit(in->page ? in->page->limit : 0), req->arena,
+        &r->entries, &r->n_entries, &next);
     store_abort(st->svc->db, c);
     if (s == OC_ERR_INVALID)
         return oc_request_fail(req, s, "the page cursor is not one of this list");
@@ -315,12 +315,10 @@ enum oc_status handle_dnc_check_batch(struct oc_request *req, const ProtobufCMes
         return OC_ERR_NOMEM;
     ocpb__check_dnc_batch_reply__init(r);
     for (size_t i = 0; i < n; i++) {
-        struct phone_info p;
-        char why[128];
-        /* The scheduler sends E.164; other forms cost a full parse. */
+        char e164[PHONE_E164_MAX], why[128];
         numbers[i] = "";
-        if (phone_parse(in->phones[i], in->default_region, false, &p, why, sizeof(why)) == OC_OK)
-            numbers[i] = oc_arena_strdup(req->arena, p.e164);
+        if (phone_normalize(in->phones[i], in->default_region, e164, why, sizeof(why)) == OC_OK)
+            numbers[i] = oc_arena_strdup(req->arena, e164);
         if (!numbers[i])
             return OC_ERR_NOMEM;
     }
@@ -354,7 +352,7 @@ struct dnc_import {
     struct oc_db_conn *c;
     const char *tenant;
     const Ocpb__ImportDncRequest *in;
-    long phone_col;          /* -1 until the first record decided it */
+    long phone_col; /* -1 until the first record decided it */
     bool header_seen;
     Ocpb__ImportDncReply *reply;
     size_t cap_rejected;
@@ -429,16 +427,14 @@ static enum oc_status dnc_record(void *user, const struct csv_record *rec)
         if (x->phone_col >= 0)
             return OC_OK;
         x->phone_col = 0;
-        struct phone_info p;
-        char why[64];
-        if (phone_parse(rec->fields[0], x->in->default_region, false, &p, why, sizeof(why)) !=
+        char e164[PHONE_E164_MAX], why[64];
+        if (phone_normalize(rec->fields[0], x->in->default_region, e164, why, sizeof(why)) !=
             OC_OK)
             return OC_OK;
     }
     const char *cell = (size_t)x->phone_col < rec->nfields ? rec->fields[x->phone_col] : "";
-    struct phone_info p;
-    char why[160], reason[220];
-    enum oc_status s = phone_parse(cell, x->in->default_region, false, &p, why, sizeof(why));
+    char e164[PHONE_E164_MAX], why[160], reason[220];
+    enum oc_status s = phone_normalize(cell, x->in->default_region, e164, why, sizeof(why));
     if (s == OC_ERR_INVALID) {
         snprintf(reason, sizeof(reason), "phone \"%.40s\": %s", cell, why);
         return dnc_reject(x, rec->line, rec->raw,
@@ -448,7 +444,7 @@ static enum oc_status dnc_record(void *user, const struct csv_record *rec)
         return s;
 
     struct store_dnc_in d;
-    dnc_in_from_request(x->req, &d, p.e164);
+    dnc_in_from_request(x->req, &d, e164);
     d.source = "import";
     d.reason = x->in->reason;
     d.risk = risk_name(x->in->risk);
@@ -457,7 +453,7 @@ static enum oc_status dnc_record(void *user, const struct csv_record *rec)
     Ocpb__DncChanged *changed = NULL;
     Ocpb__LeadUpdated **updated = NULL;
     size_t n_updated = 0;
-    /* d.phone_e164 points at p: the entry copies it before p goes. */
+    /* d.phone_e164 points at e164: the entry copies it before it goes. */
     s = dnc_add_in_tx(x->c, x->req->arena, x->tenant, &d, &entry, &already, &changed, &updated,
                       &n_updated);
     if (s != OC_OK)

@@ -89,21 +89,19 @@ Ocpb__PageInfo *handler_page(struct oc_request *req, const char *next)
 enum oc_status handler_phone(struct oc_request *req, const char *phone, const char *region,
                              char e164[20])
 {
-    struct phone_info p;
-    char why[160];
-    enum oc_status st = phone_parse(phone, region, false, &p, why, sizeof(why));
+    char why[160], out[PHONE_E164_MAX];
+    enum oc_status st = phone_normalize(phone, region, out, why, sizeof(why));
     if (st == OC_ERR_INVALID)
         return oc_request_fail(req, st, "phone \"%.40s\": %s", phone ? phone : "", why);
     if (st != OC_OK)
         return oc_request_fail(req, st, "the phone library failed");
-    snprintf(e164, 20, "%s", p.e164);
+    snprintf(e164, 20, "%s", out);
     return OC_OK;
 }
 
 enum oc_status handler_campaign_defaults(struct oc_request *req, const char *tenant,
                                          const char *campaign_id, const char *region_in,
-                                         const char *tz_in, char region[4],
-                                         char tz[LEAD_TZ_MAX])
+                                         const char *tz_in, char region[4], char tz[LEAD_TZ_MAX])
 {
     region[0] = tz[0] = '\0';
     if (region_in && *region_in) {

@@ -35,10 +35,13 @@ const char *handler_actor(struct oc_request *req);
  */
 enum oc_status handler_campaign_defaults(struct oc_request *req, const char *tenant,
                                          const char *campaign_id, const char *region_in,
-                                         const char *tz_in, char region[4],
-                                         char tz[LEAD_TZ_MAX]);
+                                         const char *tz_in, char region[4], char tz[LEAD_TZ_MAX]);
 
-/** The E.164 form of phone, read with region (may be empty); a message in req when not a number. */
+/**
+ * The E.164 form of phone, read with region (may be empty), valid or not
+ * (phone_normalize: the do-not-call list and erasure take any number); a
+ * message in req when it is no number at all.
+ */
 enum oc_status handler_phone(struct oc_request *req, const char *phone, const char *region,
                              char e164[20]);
 

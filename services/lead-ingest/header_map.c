@@ -149,10 +149,10 @@ static const struct synonym synonyms[] = {
 };
 
 static const char *const field_names[] = {
-    [LEAD_FIELD_CUSTOM] = "custom",         [LEAD_FIELD_IGNORE] = "ignore",
-    [LEAD_FIELD_NAME] = "name",             [LEAD_FIELD_FIRST_NAME] = "first_name",
-    [LEAD_FIELD_LAST_NAME] = "last_name",   [LEAD_FIELD_PHONE] = "phone",
-    [LEAD_FIELD_EMAIL] = "email",           [LEAD_FIELD_COMPANY] = "company",
+    [LEAD_FIELD_CUSTOM] = "custom",       [LEAD_FIELD_IGNORE] = "ignore",
+    [LEAD_FIELD_NAME] = "name",           [LEAD_FIELD_FIRST_NAME] = "first_name",
+    [LEAD_FIELD_LAST_NAME] = "last_name", [LEAD_FIELD_PHONE] = "phone",
+    [LEAD_FIELD_EMAIL] = "email",         [LEAD_FIELD_COMPANY] = "company",
     [LEAD_FIELD_TIMEZONE] = "timezone",
 };
 
@@ -179,13 +179,12 @@ static char unaccent(const unsigned char *s)
         unsigned char b2;
         char plain;
     } c3[] = {
-        {0xA1, 'a'}, {0x81, 'a'}, {0xA0, 'a'}, {0x80, 'a'}, {0xA4, 'a'}, {0x84, 'a'},
-        {0xA2, 'a'}, {0x82, 'a'}, {0xA9, 'e'}, {0x89, 'e'}, {0xA8, 'e'}, {0x88, 'e'},
-        {0xAA, 'e'}, {0x8A, 'e'}, {0xAB, 'e'}, {0x8B, 'e'}, {0xAD, 'i'}, {0x8D, 'i'},
-        {0xAC, 'i'}, {0x8C, 'i'}, {0xAF, 'i'}, {0x8F, 'i'}, {0xB3, 'o'}, {0x93, 'o'},
-        {0xB2, 'o'}, {0x92, 'o'}, {0xB6, 'o'}, {0x96, 'o'}, {0xB4, 'o'}, {0x94, 'o'},
-        {0xBA, 'u'}, {0x9A, 'u'}, {0xB9, 'u'}, {0x99, 'u'}, {0xBC, 'u'}, {0x9C, 'u'},
-        {0xBB, 'u'}, {0x9B, 'u'}, {0xB1, 'n'}, {0x91, 'n'}, {0xA7, 'c'}, {0x87, 'c'},
+        {0xA1, 'a'}, {0x81, 'a'}, {0xA0, 'a'}, {0x80, 'a'}, {0xA4, 'a'}, {0x84, 'a'}, {0xA2, 'a'},
+        {0x82, 'a'}, {0xA9, 'e'}, {0x89, 'e'}, {0xA8, 'e'}, {0x88, 'e'}, {0xAA, 'e'}, {0x8A, 'e'},
+        {0xAB, 'e'}, {0x8B, 'e'}, {0xAD, 'i'}, {0x8D, 'i'}, {0xAC, 'i'}, {0x8C, 'i'}, {0xAF, 'i'},
+        {0x8F, 'i'}, {0xB3, 'o'}, {0x93, 'o'}, {0xB2, 'o'}, {0x92, 'o'}, {0xB6, 'o'}, {0x96, 'o'},
+        {0xB4, 'o'}, {0x94, 'o'}, {0xBA, 'u'}, {0x9A, 'u'}, {0xB9, 'u'}, {0x99, 'u'}, {0xBC, 'u'},
+        {0x9C, 'u'}, {0xBB, 'u'}, {0x9B, 'u'}, {0xB1, 'n'}, {0x91, 'n'}, {0xA7, 'c'}, {0x87, 'c'},
     };
     if (s[0] != 0xC3)
         return 0;
@@ -303,7 +302,8 @@ static enum oc_status unique_keys(struct header_map *m)
         for (int k = 2;; k++) {
             bool clash = false;
             for (size_t j = 0; j < i && !clash; j++)
-                clash = m->cols[j].field == LEAD_FIELD_CUSTOM && strcmp(m->cols[j].key, c->key) == 0;
+                clash =
+                    m->cols[j].field == LEAD_FIELD_CUSTOM && strcmp(m->cols[j].key, c->key) == 0;
             if (!clash)
                 break;
             size_t len = strlen(c->header) + 16;
@@ -358,7 +358,8 @@ enum oc_status header_map_build(struct header_map **out, const char *const *head
     for (size_t r = 0; r < n_rules; r++) {
         long i = find_column(m, rules[r].column);
         if (i < 0) {
-            snprintf(err, errlen, "the mapping names a column \"%.80s\" that the file does not have",
+            snprintf(err, errlen,
+                     "the mapping names a column \"%.80s\" that the file does not have",
                      rules[r].column);
             st = OC_ERR_INVALID;
             goto out;

@@ -1,22 +1,26 @@
 /*
  * Import jobs (see import_job.h).
  *
- * A job owns its pipeline and the batch being filled. The pipeline's sink
- * callbacks copy each lead or rejected row into the batch (strings in the
- * batch's arena, reset after every flush), settling repeats of a number
- * inside the batch exactly; rows the Bloom filter flags as perhaps seen
- * before are "suspects", looked up in Postgres when the batch is flushed,
- * under the campaign's advisory lock so no other writer slips a number in
- * between the look-up and the COPY. Should one still collide (a lead
- * created by API after the filter was filled), the batch is rolled back and
- * written again with every number looked up.
+ * A job owns its pipeline and two batches. The pipeline's sink callbacks
+ * copy each lead or rejected row into the batch being filled (strings in
+ * the batch's arena), settling repeats of a number inside the batch
+ * exactly; rows the Bloom filter flags as perhaps seen before are
+ * "suspects". A full batch goes to the job's writer thread, which writes it
+ * in one transaction while the pipeline fills the other: suspects looked up
+ * in Postgres under the campaign's advisory lock (so no other writer slips
+ * a number in between the look-up and the COPY), then the COPYs. Should a
+ * number still collide (a lead created by API after the filter was
+ * filled), the batch is rolled back and written again with every number
+ * looked up. One writer per job writes the batches in file order, so the
+ * look-ups of a batch always see the batches before it committed.
  *
- * Threads: a job is driven by one thread at a time: the handler's (whole
- * files with wait), a worker's (whole files in the background), or the
- * chunk subscription's (streamed files), with the reaper taking the job's
- * lock before failing an idle stream. A streamed job is freed by its
- * subscription's completion callback, the one moment nats.c guarantees no
- * chunk callback is running or will run.
+ * Threads: a job's pipeline is driven by one thread at a time: the
+ * handler's (whole files with wait), a worker's (whole files in the
+ * background), or the chunk subscription's (streamed files), with the
+ * reaper taking the job's lock before failing an idle stream. The pipeline
+ * has helper threads of its own to check rows, and the job its writer. A
+ * streamed job is freed by its subscription's completion callback, the one
+ * moment nats.c guarantees no chunk callback is running or will run.
  */
 #include "import_job.h"
 
@@ -48,9 +52,28 @@ struct raw_ref {
     size_t len;
 };
 
+/* Rows waiting to be written in one transaction. */
+struct batch {
+    struct oc_arena *arena;      /* their strings; reset after the write */
+    struct store_lead_in *leads;
+    struct raw_ref *raws;        /* each lead's raw text, should it turn out a duplicate */
+    bool *suspect;               /* the Bloom filter may have seen its number */
+    bool *dropped;               /* found in the campaign at the write: written as rejected */
+    struct store_lead_in *copy;  /* the leads the write keeps */
+    size_t n_leads;
+    struct store_reject_in *rejects; /* 2 * cap: the batch's and the leads dropped */
+    size_t n_rejects;
+    struct dedup_set *set;       /* its numbers, for repeats inside the batch */
+    /* What the reader knew when the batch was handed over. */
+    char *mapping_json;
+    int64_t bytes_done;
+    char delimiter;
+    const char *encoding;
+};
+
 struct job {
     struct import_env env;
-    struct import_jobs *jobs;  /* NULL for jobs run in the handler's thread */
+    struct import_jobs *jobs; /* NULL for jobs run in the handler's thread */
 
     char id[37];
     char tenant[37];
@@ -65,23 +88,30 @@ struct job {
 
     struct lead_import *pipe;
 
-    /* The batch being filled. */
-    struct oc_arena *arena;
-    struct store_lead_in *leads;
-    struct raw_ref *raws;       /* each lead's raw text, should it turn out a duplicate */
-    bool *suspect;              /* the Bloom filter may have seen its number */
-    bool *dropped;              /* found in the campaign at flush: written as rejected */
-    struct store_lead_in *copy; /* the leads a flush writes */
-    size_t n_leads;
-    struct store_reject_in *rejects; /* 2 * cap: the batch's and the leads dropped */
-    size_t n_rejects;
+    /* Two batches: the reader fills one while the writer writes the other,
+     * so Postgres works while the next rows are read and checked. */
     size_t cap;
-    struct dedup_set *batch_set;
-    int batch_no;
+    struct batch batches[2];
+    struct batch *fill;
+    char *mapping_json;         /* the header's mapping, for the next batch to write */
+    uint64_t id_ms;             /* uuid7(): time and counter of the last id */
+    unsigned id_seq;
 
-    /* Committed so far. */
+    /* The writer thread and what it has in hand. */
+    pthread_t writer;
+    bool writer_started;
+    pthread_mutex_t wmu;
+    pthread_cond_t wcv;
+    struct batch *pending;      /* handed over, not taken yet */
+    bool writing;
+    bool wquit;
+    enum oc_status werr;        /* the first failed write */
+
+    /* Committed so far: the writer updates them, kmu guards them. */
+    pthread_mutex_t kmu;
     struct store_import_counts k;
-    char *mapping_json;
+    int batch_no;
+    int64_t next_analyze;       /* imported rows after which to refresh statistics */
     int64_t last_progress_ms;
 
     bool failed;
@@ -125,21 +155,62 @@ static const struct lead_import_sink job_sink = {
     .reject = sink_reject,
 };
 
+static void batch_free(struct batch *b)
+{
+    oc_arena_free(b->arena);
+    free(b->leads);
+    free(b->raws);
+    free(b->suspect);
+    free(b->dropped);
+    free(b->copy);
+    free(b->rejects);
+    dedup_set_free(b->set);
+    free(b->mapping_json);
+    memset(b, 0, sizeof(*b));
+}
+
+static enum oc_status batch_init(struct batch *b, size_t cap)
+{
+    b->leads = calloc(cap, sizeof(*b->leads));
+    b->raws = calloc(cap, sizeof(*b->raws));
+    b->suspect = calloc(cap, sizeof(*b->suspect));
+    b->dropped = calloc(cap, sizeof(*b->dropped));
+    b->copy = calloc(cap, sizeof(*b->copy));
+    b->rejects = calloc(2 * cap, sizeof(*b->rejects));
+    if (!b->leads || !b->raws || !b->suspect || !b->dropped || !b->copy || !b->rejects)
+        return OC_ERR_NOMEM;
+    enum oc_status st = oc_arena_new(&b->arena, 256 * 1024);
+    if (st == OC_OK)
+        st = dedup_set_new(&b->set, cap);
+    return st;
+}
+
+/* Empties a written batch for the reader to fill again. */
+static void batch_reset(struct batch *b)
+{
+    b->n_leads = 0;
+    b->n_rejects = 0;
+    dedup_set_clear(b->set);
+    oc_arena_reset(b->arena);
+    free(b->mapping_json);
+    b->mapping_json = NULL;
+}
+
+static void writer_stop(struct job *j);
+
 static void job_free(struct job *j)
 {
     if (!j)
         return;
+    writer_stop(j);
     lead_import_free(j->pipe);
-    oc_arena_free(j->arena);
-    free(j->leads);
-    free(j->raws);
-    free(j->suspect);
-    free(j->dropped);
-    free(j->copy);
-    free(j->rejects);
-    dedup_set_free(j->batch_set);
+    batch_free(&j->batches[0]);
+    batch_free(&j->batches[1]);
     free(j->mapping_json);
     free(j->csv);
+    pthread_cond_destroy(&j->wcv);
+    pthread_mutex_destroy(&j->wmu);
+    pthread_mutex_destroy(&j->kmu);
     pthread_mutex_destroy(&j->mu);
     free(j);
 }
@@ -163,9 +234,9 @@ static char *mapping_json(const struct header_rule *rules, size_t n_rules,
         if (map) {
             const struct header_column *c = &map->cols[i];
             json_object_set_new(m, "column", json_string(c->header));
-            json_object_set_new(m, "field", json_string(c->field == LEAD_FIELD_CUSTOM
-                                                            ? c->key
-                                                            : lead_field_name(c->field)));
+            json_object_set_new(
+                m, "field",
+                json_string(c->field == LEAD_FIELD_CUSTOM ? c->key : lead_field_name(c->field)));
         } else {
             json_object_set_new(m, "column", json_string(rules[i].column));
             json_object_set_new(m, "field", json_string(rules[i].field));
@@ -182,6 +253,8 @@ static void bloom_add_number(void *user, const char *e164)
     dedup_bloom_add(user, dedup_key(e164));
 }
 
+static void *writer_main(void *arg);
+
 static enum oc_status job_new(const struct import_env *env, const struct import_spec *spec,
                               struct job **out)
 {
@@ -189,6 +262,9 @@ static enum oc_status job_new(const struct import_env *env, const struct import_
     if (!j)
         return OC_ERR_NOMEM;
     pthread_mutex_init(&j->mu, NULL);
+    pthread_mutex_init(&j->kmu, NULL);
+    pthread_mutex_init(&j->wmu, NULL);
+    pthread_cond_init(&j->wcv, NULL);
     j->env = *env;
     snprintf(j->tenant, sizeof(j->tenant), "%s", spec->tenant);
     snprintf(j->campaign, sizeof(j->campaign), "%s", spec->campaign_id);
@@ -200,20 +276,14 @@ static enum oc_status job_new(const struct import_env *env, const struct import_
     j->wait = spec->wait;
     j->total_bytes = spec->total_bytes;
     j->cap = (size_t)env->cfg->import_batch_rows;
+    j->next_analyze = 20000;
 
-    enum oc_status st = OC_ERR_NOMEM;
-    j->leads = calloc(j->cap, sizeof(*j->leads));
-    j->raws = calloc(j->cap, sizeof(*j->raws));
-    j->suspect = calloc(j->cap, sizeof(*j->suspect));
-    j->dropped = calloc(j->cap, sizeof(*j->dropped));
-    j->copy = calloc(j->cap, sizeof(*j->copy));
-    j->rejects = calloc(2 * j->cap, sizeof(*j->rejects));
-    if (!j->leads || !j->raws || !j->suspect || !j->dropped || !j->copy || !j->rejects)
+    enum oc_status st = batch_init(&j->batches[0], j->cap);
+    if (st == OC_OK)
+        st = batch_init(&j->batches[1], j->cap);
+    if (st != OC_OK)
         goto out;
-    if ((st = oc_arena_new(&j->arena, 256 * 1024)) != OC_OK)
-        goto out;
-    if ((st = dedup_set_new(&j->batch_set, j->cap)) != OC_OK)
-        goto out;
+    j->fill = &j->batches[0];
 
     struct lead_import_opts opts = {
         .defaults = {.region = j->region, .campaign_zone = j->timezone},
@@ -257,6 +327,13 @@ static enum oc_status job_new(const struct import_env *env, const struct import_
         st = store_commit(env->db, c);
     else
         store_abort(env->db, c);
+    if (st != OC_OK)
+        goto out;
+    if (pthread_create(&j->writer, NULL, writer_main, j) != 0) {
+        st = OC_ERR_INTERNAL;
+        goto out;
+    }
+    j->writer_started = true;
 
 out:
     if (st != OC_OK) {
@@ -289,9 +366,11 @@ static Ocpb__ImportJob *job_snapshot(struct job *j, struct oc_arena *a)
     p->total_bytes = j->total_bytes;
     p->bytes_done = (int64_t)lead_import_bytes(j->pipe);
     p->rows_done = lead_import_stats(j->pipe).rows;
+    pthread_mutex_lock(&j->kmu);
     p->imported = j->k.imported;
     p->rejected = j->k.rejected;
     p->duplicates = j->k.duplicates;
+    pthread_mutex_unlock(&j->kmu);
     char d = lead_import_delimiter(j->pipe);
     p->delimiter = oc_arena_strdup(a, d ? (char[]){d, '\0'} : "");
     p->encoding = oc_arena_strdup(a, d ? csv_encoding_name(lead_import_encoding(j->pipe)) : "");
@@ -312,8 +391,8 @@ static Ocpb__ImportJob *job_snapshot(struct job *j, struct oc_arena *a)
             p->mapping[p->n_mapping++] = m;
         }
     }
-    if (!p->id || !p->campaign_id || !p->file_name || !p->delimiter || !p->encoding ||
-        !p->error || !p->default_region)
+    if (!p->id || !p->campaign_id || !p->file_name || !p->delimiter || !p->encoding || !p->error ||
+        !p->default_region)
         return NULL;
     return p;
 }
@@ -355,32 +434,33 @@ static char *arena_strndup0(struct oc_arena *a, const char *s, size_t n)
     return oc_arena_strndup(a, s ? s : "", s ? n : 0);
 }
 
-static const char *dup(struct job *j, const char *s)
+static const char *dup(struct batch *b, const char *s)
 {
-    return oc_arena_strdup(j->arena, s ? s : "");
+    return oc_arena_strdup(b->arena, s ? s : "");
 }
 
-static enum oc_status add_reject(struct job *j, long line, const char *raw, size_t raw_len,
+static enum oc_status add_reject(struct batch *b, long line, const char *raw, size_t raw_len,
                                  enum lead_reject_code code, const char *reason, const char *e164)
 {
-    struct store_reject_in *x = &j->rejects[j->n_rejects];
+    struct store_reject_in *x = &b->rejects[b->n_rejects];
     x->line = line;
-    x->raw = arena_strndup0(j->arena, raw, raw_len);
+    x->raw = arena_strndup0(b->arena, raw, raw_len);
     x->raw_len = raw ? raw_len : 0;
     x->code = lead_reject_code_name(code);
-    x->reason = dup(j, reason);
-    x->phone_e164 = dup(j, e164);
+    x->reason = dup(b, reason);
+    x->phone_e164 = dup(b, e164);
     x->duplicate =
         code == LEAD_REJECT_DUPLICATE_IN_FILE || code == LEAD_REJECT_DUPLICATE_IN_CAMPAIGN;
     if (!x->raw || !x->reason || !x->phone_e164)
         return OC_ERR_NOMEM;
-    j->n_rejects++;
+    b->n_rejects++;
     return OC_OK;
 }
 
 /* Marks leads the campaign already has; index maps a number to its lead. */
 struct existing_ctx {
     struct job *j;
+    struct batch *b;
     struct dedup_set *index;
     enum oc_status st;
 };
@@ -388,15 +468,14 @@ struct existing_ctx {
 static void on_existing(void *user, const char *e164, const char *list_id, long line)
 {
     struct existing_ctx *x = user;
-    struct job *j = x->j;
+    struct batch *b = x->b;
     long idx = -1;
-    if (x->st != OC_OK ||
-        dedup_set_add(x->index, dedup_key(e164), 0, &idx) != OC_ERR_CONFLICT || idx < 0 ||
-        (size_t)idx >= j->n_leads || j->dropped[idx])
+    if (x->st != OC_OK || dedup_set_add(x->index, dedup_key(e164), 0, &idx) != OC_ERR_CONFLICT ||
+        idx < 0 || (size_t)idx >= b->n_leads || b->dropped[idx])
         return;
     char reason[200];
     enum lead_reject_code code = LEAD_REJECT_DUPLICATE_IN_CAMPAIGN;
-    if (strcmp(list_id, j->id) == 0) {
+    if (strcmp(list_id, x->j->id) == 0) {
         code = LEAD_REJECT_DUPLICATE_IN_FILE;
         snprintf(reason, sizeof(reason), "duplicate: %s is already on line %ld", e164, line);
     } else if (list_id[0]) {
@@ -406,73 +485,96 @@ static void on_existing(void *user, const char *e164, const char *list_id, long 
     } else {
         snprintf(reason, sizeof(reason), "duplicate: %s is already in the campaign", e164);
     }
-    x->st = add_reject(j, j->leads[idx].line, j->raws[idx].raw, j->raws[idx].len, code, reason,
-                       e164);
-    j->dropped[idx] = true;
+    x->st =
+        add_reject(b, b->leads[idx].line, b->raws[idx].raw, b->raws[idx].len, code, reason, e164);
+    b->dropped[idx] = true;
+}
+
+/* Sets do_not_call on the leads to write whose number is on the list. */
+static enum oc_status mark_listed(struct job *j, struct batch *b, struct oc_db_conn *c,
+                                  size_t kept)
+{
+    const char **numbers = malloc(kept * sizeof(*numbers));
+    bool *listed = malloc(kept * sizeof(*listed));
+    enum oc_status st = numbers && listed ? OC_OK : OC_ERR_NOMEM;
+    for (size_t i = 0; st == OC_OK && i < kept; i++)
+        numbers[i] = b->copy[i].phone_e164;
+    if (st == OC_OK)
+        st = store_dnc_listed(c, j->tenant, numbers, kept, listed);
+    for (size_t i = 0; st == OC_OK && i < kept; i++)
+        b->copy[i].status = listed[i] ? "do_not_call" : "pending";
+    free(numbers);
+    free(listed);
+    return st;
 }
 
 /*
- * Writes the batch in one transaction: look-up of the suspects, COPY of the
+ * Writes a batch in one transaction: look-up of the suspects, COPY of the
  * leads and the rejected rows, the job's counters, the leads.added outbox
- * rows. Written again, every number looked up, if a number collides.
+ * rows. Written again, every number looked up, if a number collides. Runs
+ * on the writer thread, one batch at a time, so the look-ups of a batch
+ * see every batch before it committed.
  */
-static enum oc_status flush(struct job *j)
+static enum oc_status flush(struct job *j, struct batch *b)
 {
-    if (j->n_leads == 0 && j->n_rejects == 0 && !j->mapping_json)
+    if (b->n_leads == 0 && b->n_rejects == 0 && !b->mapping_json)
         return OC_OK;
     enum oc_status st = OC_OK;
-    size_t n_rejects_before = j->n_rejects;
-    const char **numbers = calloc(j->n_leads ? j->n_leads : 1, sizeof(*numbers));
+    size_t n_rejects_before = b->n_rejects;
+    const char **numbers = calloc(b->n_leads ? b->n_leads : 1, sizeof(*numbers));
     if (!numbers)
         return OC_ERR_NOMEM;
 
     for (int attempt = 0; attempt < 2; attempt++) {
         struct oc_db_conn *c = NULL;
         struct dedup_set *index = NULL;
+        pthread_mutex_lock(&j->kmu);
         struct store_import_counts k = j->k;
+        pthread_mutex_unlock(&j->kmu);
         size_t n = 0, kept = 0;
 
-        j->n_rejects = n_rejects_before;
-        memset(j->dropped, 0, j->n_leads * sizeof(*j->dropped));
+        b->n_rejects = n_rejects_before;
+        memset(b->dropped, 0, b->n_leads * sizeof(*b->dropped));
         if ((st = store_begin(j->env.db, j->tenant, &c)) != OC_OK)
             break;
         st = store_campaign_lock(c, j->campaign);
         if (st == OC_OK)
-            st = dedup_set_new(&index, j->n_leads);
-        for (size_t i = 0; st == OC_OK && i < j->n_leads; i++) {
-            if (attempt == 0 && !j->suspect[i])
+            st = dedup_set_new(&index, b->n_leads);
+        for (size_t i = 0; st == OC_OK && i < b->n_leads; i++) {
+            if (attempt == 0 && !b->suspect[i])
                 continue;
-            numbers[n++] = j->leads[i].phone_e164;
-            st = dedup_set_add(index, dedup_key(j->leads[i].phone_e164), (long)i, NULL);
+            numbers[n++] = b->leads[i].phone_e164;
+            st = dedup_set_add(index, dedup_key(b->leads[i].phone_e164), (long)i, NULL);
         }
         if (st == OC_OK && n) {
-            struct existing_ctx x = {j, index, OC_OK};
+            struct existing_ctx x = {j, b, index, OC_OK};
             st = store_campaign_existing(c, j->tenant, j->campaign, numbers, n, on_existing, &x);
             if (st == OC_OK)
                 st = x.st;
         }
         dedup_set_free(index);
 
-        for (size_t i = 0; i < j->n_leads; i++)
-            if (!j->dropped[i])
-                j->copy[kept++] = j->leads[i];
-        if (st == OC_OK)
-            st = store_copy_leads(c, j->tenant, j->campaign, j->id, j->copy, kept);
+        for (size_t i = 0; i < b->n_leads; i++)
+            if (!b->dropped[i])
+                b->copy[kept++] = b->leads[i];
+        /* A number already on the do-not-call list makes a lead that is
+         * never called: it is written with that status. */
         if (st == OC_OK && kept)
-            st = store_leads_mark_listed(c, j->tenant, j->id, j->copy[0].line,
-                                         j->copy[kept - 1].line);
+            st = mark_listed(j, b, c, kept);
         if (st == OC_OK)
-            st = store_copy_rejects(c, j->tenant, j->id, j->rejects, j->n_rejects);
+            st = store_copy_leads(c, j->tenant, j->campaign, j->id, b->copy, kept);
+        if (st == OC_OK)
+            st = store_copy_rejects(c, j->tenant, j->id, b->rejects, b->n_rejects);
 
-        k.rows_done += (int64_t)(kept + j->n_rejects);
+        k.rows_done += (int64_t)(kept + b->n_rejects);
         k.imported += (int64_t)kept;
-        k.rejected += (int64_t)j->n_rejects;
-        for (size_t i = 0; i < j->n_rejects; i++)
-            k.duplicates += j->rejects[i].duplicate;
-        k.bytes_done = (int64_t)lead_import_bytes(j->pipe);
-        k.delimiter = lead_import_delimiter(j->pipe);
-        k.encoding = k.delimiter ? csv_encoding_name(lead_import_encoding(j->pipe)) : NULL;
-        k.mapping_json = j->mapping_json;
+        k.rejected += (int64_t)b->n_rejects;
+        for (size_t i = 0; i < b->n_rejects; i++)
+            k.duplicates += b->rejects[i].duplicate;
+        k.bytes_done = b->bytes_done;
+        k.delimiter = b->delimiter;
+        k.encoding = b->encoding;
+        k.mapping_json = b->mapping_json;
         if (st == OC_OK)
             st = store_import_progress(c, j->tenant, j->id, &k);
         int batch_no = j->batch_no;
@@ -481,8 +583,8 @@ static enum oc_status flush(struct job *j)
             char msg_id[80];
             batch_no++;
             snprintf(msg_id, sizeof(msg_id), "added:%s:%d", j->id, batch_no);
-            st = store_outbox_add_leads(c, j->tenant, j->id, batch_no, j->copy[i].line,
-                                        j->copy[end - 1].line, msg_id);
+            st = store_outbox_add_leads(c, j->tenant, j->id, batch_no, b->copy[i].line,
+                                        b->copy[end - 1].line, msg_id);
         }
         if (st == OC_OK) {
             st = store_commit(j->env.db, c);
@@ -493,24 +595,104 @@ static enum oc_status flush(struct job *j)
             continue; /* a number reached the campaign after the filter was filled */
         if (st != OC_OK)
             break;
+        k.mapping_json = NULL;
+        k.encoding = NULL;
+        pthread_mutex_lock(&j->kmu);
         j->k = k;
-        j->k.mapping_json = NULL;
-        j->k.encoding = NULL;
+        pthread_mutex_unlock(&j->kmu);
         j->batch_no = batch_no;
-        free(j->mapping_json);
-        j->mapping_json = NULL;
         break;
     }
     free(numbers);
+    if (st == OC_OK && j->env.outbox)
+        outbox_kick(j->env.outbox);
+    /* Statistics after 20 000 rows, 40 000, 80 000, ...: a handful of
+     * ANALYZEs for a million rows keeps the look-ups on the right index. */
+    if (st == OC_OK && j->k.imported >= j->next_analyze) {
+        j->next_analyze = j->k.imported * 2;
+        if (store_analyze_leads(j->env.db) != OC_OK)
+            oc_warn("import %s: analyze of leads failed", j->id);
+    }
+    return st;
+}
+
+/* ---------------------------------------------------------------- writer */
+
+static void *writer_main(void *arg)
+{
+    struct job *j = arg;
+    oc_log_set_request_id(j->request_id[0] ? j->request_id : NULL);
+    pthread_mutex_lock(&j->wmu);
+    for (;;) {
+        while (!j->pending && !j->wquit)
+            pthread_cond_wait(&j->wcv, &j->wmu);
+        if (!j->pending)
+            break;
+        struct batch *b = j->pending;
+        j->pending = NULL;
+        j->writing = true;
+        bool skip = j->werr != OC_OK; /* after a failure nothing more is written */
+        pthread_mutex_unlock(&j->wmu);
+        enum oc_status st = skip ? OC_OK : flush(j, b);
+        pthread_mutex_lock(&j->wmu);
+        j->writing = false;
+        if (st != OC_OK && j->werr == OC_OK)
+            j->werr = st;
+        pthread_cond_broadcast(&j->wcv);
+    }
+    pthread_mutex_unlock(&j->wmu);
+    oc_log_set_request_id(NULL);
+    return NULL;
+}
+
+/* Waits until the writer has nothing in hand; returns its first failure. */
+static enum oc_status writer_wait(struct job *j)
+{
+    pthread_mutex_lock(&j->wmu);
+    while (j->pending || j->writing)
+        pthread_cond_wait(&j->wcv, &j->wmu);
+    enum oc_status st = j->werr;
+    pthread_mutex_unlock(&j->wmu);
+    return st;
+}
+
+static void writer_stop(struct job *j)
+{
+    if (!j->writer_started)
+        return;
+    pthread_mutex_lock(&j->wmu);
+    j->wquit = true;
+    pthread_cond_broadcast(&j->wcv);
+    pthread_mutex_unlock(&j->wmu);
+    pthread_join(j->writer, NULL);
+    j->writer_started = false;
+}
+
+/*
+ * Hands the filled batch to the writer, once it has finished the one
+ * before, and goes on filling the other. The reader's thread only.
+ */
+static enum oc_status submit(struct job *j)
+{
+    struct batch *b = j->fill;
+    if (b->n_leads == 0 && b->n_rejects == 0 && !j->mapping_json)
+        return OC_OK;
+    enum oc_status st = writer_wait(j);
     if (st != OC_OK)
         return st;
+    b->mapping_json = j->mapping_json;
+    j->mapping_json = NULL;
+    b->bytes_done = (int64_t)lead_import_bytes(j->pipe);
+    b->delimiter = lead_import_delimiter(j->pipe);
+    b->encoding = b->delimiter ? csv_encoding_name(lead_import_encoding(j->pipe)) : NULL;
+    pthread_mutex_lock(&j->wmu);
+    j->pending = b;
+    pthread_cond_broadcast(&j->wcv);
+    pthread_mutex_unlock(&j->wmu);
+    /* The writer is done with the other batch: writer_wait above. */
+    j->fill = b == &j->batches[0] ? &j->batches[1] : &j->batches[0];
+    batch_reset(j->fill);
 
-    j->n_leads = 0;
-    j->n_rejects = 0;
-    dedup_set_clear(j->batch_set);
-    oc_arena_reset(j->arena);
-    if (j->env.outbox)
-        outbox_kick(j->env.outbox);
     int64_t now = events_now_ms();
     if (now - j->last_progress_ms >= j->env.cfg->progress_ms) {
         j->last_progress_ms = now;
@@ -521,6 +703,43 @@ static enum oc_status flush(struct job *j)
 
 /* ---------------------------------------------------------------- sink */
 
+/*
+ * A time-ordered id (UUID version 7, RFC 9562): the milliseconds first, then
+ * a counter, then randomness. A million leads get ids that grow, so the
+ * primary key grows at its right edge instead of touching a random page of
+ * a large index for each row, which is most of what an insert costs once
+ * the index outgrows Postgres's buffers.
+ */
+static enum oc_status uuid7(struct job *j, char out[37])
+{
+    uint8_t b[16];
+    if (oc_random_bytes(b + 8, 8) != OC_OK)
+        return OC_ERR_INTERNAL;
+    uint64_t ms = (uint64_t)events_now_ms();
+    if (ms > j->id_ms) {
+        j->id_ms = ms;
+        j->id_seq = 0;
+    } else if (++j->id_seq > 0xFFF) {
+        j->id_ms++; /* 4096 ids in a millisecond: borrow the next one */
+        j->id_seq = 0;
+    }
+    for (int i = 0; i < 6; i++)
+        b[i] = (uint8_t)(j->id_ms >> (40 - 8 * i));
+    b[6] = (uint8_t)(0x70 | (j->id_seq >> 8));
+    b[7] = (uint8_t)j->id_seq;
+    b[8] = (uint8_t)(0x80 | (b[8] & 0x3F));
+    static const char hex[] = "0123456789abcdef";
+    char *p = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *p++ = '-';
+        *p++ = hex[b[i] >> 4];
+        *p++ = hex[b[i] & 15];
+    }
+    *p = '\0';
+    return OC_OK;
+}
+
 static enum oc_status sink_header(void *user, const struct header_map *map)
 {
     struct job *j = user;
@@ -529,25 +748,26 @@ static enum oc_status sink_header(void *user, const struct header_map *map)
     return j->mapping_json ? OC_OK : OC_ERR_NOMEM;
 }
 
-static enum oc_status flush_if_full(struct job *j)
+static enum oc_status submit_if_full(struct job *j)
 {
-    if (j->n_leads >= j->cap || j->n_rejects >= j->cap)
-        return flush(j);
+    if (j->fill->n_leads >= j->cap || j->fill->n_rejects >= j->cap)
+        return submit(j);
     return OC_OK;
 }
 
 static enum oc_status sink_lead(void *user, const struct lead_row *row, bool maybe)
 {
     struct job *j = user;
+    struct batch *b = j->fill;
     long first = 0;
-    enum oc_status st = dedup_set_add(j->batch_set, dedup_key(row->phone.e164), row->line, &first);
+    enum oc_status st = dedup_set_add(b->set, dedup_key(row->phone.e164), row->line, &first);
     if (st == OC_ERR_CONFLICT) {
         char reason[160];
         snprintf(reason, sizeof(reason), "duplicate: %s is already on line %ld", row->phone.e164,
                  first);
-        st = add_reject(j, row->line, row->raw, row->raw_len, LEAD_REJECT_DUPLICATE_IN_FILE,
-                        reason, row->phone.e164);
-        return st == OC_OK ? flush_if_full(j) : st;
+        st = add_reject(b, row->line, row->raw, row->raw_len, LEAD_REJECT_DUPLICATE_IN_FILE, reason,
+                        row->phone.e164);
+        return st == OC_OK ? submit_if_full(j) : st;
     }
     if (st != OC_OK)
         return st;
@@ -556,44 +776,48 @@ static enum oc_status sink_lead(void *user, const struct lead_row *row, bool may
     size_t need = lead_custom_json(row->custom, row->n_custom, stack, sizeof(stack));
     const char *custom = stack;
     if (need >= sizeof(stack)) {
-        char *big = oc_arena_alloc(j->arena, need + 1);
+        char *big = oc_arena_alloc(b->arena, need + 1);
         if (!big)
             return OC_ERR_NOMEM;
         lead_custom_json(row->custom, row->n_custom, big, need + 1);
         custom = big;
     }
-    size_t i = j->n_leads;
-    struct store_lead_in *l = &j->leads[i];
+    size_t i = b->n_leads;
+    struct store_lead_in *l = &b->leads[i];
     l->line = row->line;
-    l->name = dup(j, row->name);
-    l->first_name = dup(j, row->first_name);
-    l->last_name = dup(j, row->last_name);
-    l->company = dup(j, row->company);
-    l->phone_raw = dup(j, row->phone_raw);
-    l->phone_e164 = dup(j, row->phone.e164);
+    l->name = dup(b, row->name);
+    l->first_name = dup(b, row->first_name);
+    l->last_name = dup(b, row->last_name);
+    l->company = dup(b, row->company);
+    l->phone_raw = dup(b, row->phone_raw);
+    l->phone_e164 = dup(b, row->phone.e164);
     l->phone_type = phone_type_name(row->phone.type);
-    l->region = dup(j, row->phone.region);
-    l->email = dup(j, row->email);
-    l->timezone = dup(j, row->timezone);
+    l->region = dup(b, row->phone.region);
+    l->email = dup(b, row->email);
+    l->timezone = dup(b, row->timezone);
     l->timezone_source = lead_tz_source_name(row->tz_source);
-    l->custom_json = dup(j, custom);
-    j->raws[i].raw = arena_strndup0(j->arena, row->raw, row->raw_len);
-    j->raws[i].len = row->raw_len;
-    j->suspect[i] = maybe;
+    l->custom_json = dup(b, custom);
+    char *id = oc_arena_alloc(b->arena, 37);
+    if (!id || uuid7(j, id) != OC_OK)
+        return OC_ERR_NOMEM;
+    l->id = id;
+    b->raws[i].raw = arena_strndup0(b->arena, row->raw, row->raw_len);
+    b->raws[i].len = row->raw_len;
+    b->suspect[i] = maybe;
     if (!l->name || !l->first_name || !l->last_name || !l->company || !l->phone_raw ||
         !l->phone_e164 || !l->region || !l->email || !l->timezone || !l->custom_json ||
-        !j->raws[i].raw)
+        !b->raws[i].raw)
         return OC_ERR_NOMEM;
-    j->n_leads++;
-    return flush_if_full(j);
+    b->n_leads++;
+    return submit_if_full(j);
 }
 
 static enum oc_status sink_reject(void *user, const struct lead_reject *rej)
 {
     struct job *j = user;
-    enum oc_status st =
-        add_reject(j, rej->line, rej->raw, rej->raw_len, rej->code, rej->reason, rej->phone_e164);
-    return st == OC_OK ? flush_if_full(j) : st;
+    enum oc_status st = add_reject(j->fill, rej->line, rej->raw, rej->raw_len, rej->code,
+                                   rej->reason, rej->phone_e164);
+    return st == OC_OK ? submit_if_full(j) : st;
 }
 
 /* ---------------------------------------------------------------- running */
@@ -637,12 +861,15 @@ static void job_end(struct job *j)
             job_fail_msg(j, oc_status_text(st));
     }
     /* Rows read before a failure are as good as any: write them. */
-    if (!j->failed || st == OC_ERR_INVALID) {
-        enum oc_status fs = flush(j);
-        if (fs != OC_OK)
-            job_fail_msg(j, fs == OC_ERR_UNAVAILABLE ? "the database is unavailable"
-                                                     : oc_status_text(fs));
-    }
+    enum oc_status ws = OC_OK;
+    if (!j->failed || st == OC_ERR_INVALID)
+        ws = submit(j);
+    if (ws == OC_OK)
+        ws = writer_wait(j);
+    if (ws != OC_OK)
+        job_fail_msg(j, ws == OC_ERR_UNAVAILABLE ? "the database is unavailable"
+                                                 : oc_status_text(ws));
+    writer_stop(j);
     j->done = true;
 
     struct oc_db_conn *c = NULL;
@@ -797,8 +1024,8 @@ enum oc_status import_queue_whole(struct import_jobs *jobs, const struct import_
  * chunk subject is a plain subscription (one copy holds the job), which
  * the shared serving code, built for queue groups, does not cover.
  */
-static void send_reply(natsConnection *nc, const char *inbox, struct oc_arena *a,
-                       enum oc_status st, const char *message, const ProtobufCMessage *body)
+static void send_reply(natsConnection *nc, const char *inbox, struct oc_arena *a, enum oc_status st,
+                       const char *message, const ProtobufCMessage *body)
 {
     if (!inbox || !*inbox)
         return;
@@ -854,7 +1081,8 @@ static void on_chunk(natsConnection *nc, natsSubscription *sub, natsMsg *msg, vo
                    "malformed request body: expected ocpb.SendImportChunkRequest", NULL);
         goto out;
     }
-    if (!wire->env || strcmp(wire->env->tenant_id, j->tenant) != 0 || strcmp(in->job_id, j->id) != 0) {
+    if (!wire->env || strcmp(wire->env->tenant_id, j->tenant) != 0 ||
+        strcmp(in->job_id, j->id) != 0) {
         send_reply(nc, inbox, a, OC_ERR_NOT_FOUND, "no such import job", NULL);
         goto out;
     }

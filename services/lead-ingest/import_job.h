@@ -39,14 +39,14 @@
 struct import_spec {
     const char *tenant;
     const char *campaign_id;
-    const char *region;      /* checked, canonical */
-    const char *timezone;    /* checked, canonical */
+    const char *region;   /* checked, canonical */
+    const char *timezone; /* checked, canonical */
     const char *file_name;
     const char *request_id;
-    const char *user_id;     /* may be NULL */
+    const char *user_id; /* may be NULL */
     const struct header_rule *rules;
     size_t n_rules;
-    int64_t total_bytes;     /* 0: unknown */
+    int64_t total_bytes; /* 0: unknown */
     bool streamed;
     bool wait;
 };
@@ -55,8 +55,8 @@ struct import_spec {
  * imports with a database and no bus. */
 struct import_env {
     struct oc_db *db;
-    struct oc_bus *bus;          /* NULL: no events */
-    struct outbox *outbox;       /* NULL: nothing to wake */
+    struct oc_bus *bus;    /* NULL: no events */
+    struct outbox *outbox; /* NULL: nothing to wake */
     const struct lead_ingest_config *cfg;
     /* Leave leads.added out of the outbox: only for the bench, whose leads
      * belong to no real campaign and must never reach the scheduler. */

@@ -29,8 +29,7 @@ enum oc_status handle_lead_import(struct oc_request *req, const ProtobufCMessage
         return oc_request_fail(req, OC_ERR_INVALID, "more than %d column mappings", MAX_RULES);
     if (!in->streamed && in->csv.len == 0)
         return oc_request_fail(req, OC_ERR_INVALID, "the file is empty");
-    if ((long)in->csv.len > st->cfg.import_max_bytes ||
-        in->total_bytes > st->cfg.import_max_bytes)
+    if ((long)in->csv.len > st->cfg.import_max_bytes || in->total_bytes > st->cfg.import_max_bytes)
         return oc_request_fail(req, OC_ERR_TOO_LARGE, "the file is larger than %ld bytes",
                                st->cfg.import_max_bytes);
 

@@ -4,18 +4,19 @@
  * the shared runtime (oc/service.h); the state below is what the service's
  * own code shares between its handlers, consumers and threads.
  *
- * Files, by concern:
- *   csv_import.c header_map.c phone.cc email.c lead_tz.c lead_row.c dedup.c
- *   lead_import.c lead_status.c page_cursor.c   pure domain logic (no I/O)
+ * Files, by concern (README.md tells how they fit):
+ *   csv_import.c header_map.c phone.cc email.c lead_tz.c (+ tz_data.c)
+ *   lead_row.c dedup.c lead_import.c lead_status.c page_cursor.c
+ *                    pure domain logic (no I/O)
  *   check_cmd.c      the `lead-ingest check` command
  *   config.c         the service's environment variables
  *   store.c          all of its SQL (COPY included)
  *   events.c         event metadata, core publishes, the outbox writer
  *   outbox.c         the thread that publishes the outbox to JetStream
  *   import_job.c     import jobs: whole files, streamed files, progress
- *   imports.c leads.c dnc.c   the NATS handlers, by entity
+ *   imports.c leads.c dnc.c   the NATS handlers, by entity (handlers.h)
  *   consumers.c      analysis.done and calls.status -> lead status, DNC
- *   handlers.c       the handler table
+ *   handlers.c       the handler table and what handlers share
  */
 #ifndef LEAD_INGEST_H
 #define LEAD_INGEST_H
@@ -34,14 +35,14 @@ struct oc_consumer;
 
 /* The service's own settings (config.c). */
 struct lead_ingest_config {
-    long import_max_bytes;   /* LEAD_IMPORT_MAX_BYTES: largest file, whole or streamed */
-    long import_batch_rows;  /* LEAD_IMPORT_BATCH_ROWS: rows per COPY transaction */
-    long import_bloom_mb;    /* LEAD_IMPORT_BLOOM_MB: duplicate filter per running import */
-    long import_workers;     /* LEAD_IMPORT_WORKERS: threads for imports run in the background */
-    long import_threads;     /* LEAD_IMPORT_THREADS: threads checking the rows of one import */
-    long import_idle_s;      /* LEAD_IMPORT_IDLE_S: a streamed import without chunks fails after */
-    long progress_ms;        /* LEAD_IMPORT_PROGRESS_MS: least time between progress events */
-    long leads_stream_days;  /* LEADS_STREAM_MAX_AGE_DAYS: retention of the LEADS stream */
+    long import_max_bytes;  /* LEAD_IMPORT_MAX_BYTES: largest file, whole or streamed */
+    long import_batch_rows; /* LEAD_IMPORT_BATCH_ROWS: rows per COPY transaction */
+    long import_bloom_mb;   /* LEAD_IMPORT_BLOOM_MB: duplicate filter per running import */
+    long import_workers;    /* LEAD_IMPORT_WORKERS: threads for imports run in the background */
+    long import_threads;    /* LEAD_IMPORT_THREADS: threads checking the rows of one import */
+    long import_idle_s;     /* LEAD_IMPORT_IDLE_S: a streamed import without chunks fails after */
+    long progress_ms;       /* LEAD_IMPORT_PROGRESS_MS: least time between progress events */
+    long leads_stream_days; /* LEADS_STREAM_MAX_AGE_DAYS: retention of the LEADS stream */
 };
 
 /**
@@ -56,8 +57,8 @@ struct lead_ingest {
     struct oc_service *svc;
     struct lead_ingest_config cfg;
 
-    struct import_jobs *jobs;      /* running imports (import_job.c) */
-    struct outbox *outbox;         /* JetStream publisher (outbox.c) */
+    struct import_jobs *jobs; /* running imports (import_job.c) */
+    struct outbox *outbox;    /* JetStream publisher (outbox.c) */
 
     /* Consumers start when their streams exist, which other services
      * create; a thread retries until they do (consumers.c). */

@@ -41,9 +41,9 @@ struct slot {
 struct block {
     struct slot *slots;
     size_t n;
-    char *text;            /* raw texts, reasons and fields, NUL-terminated */
+    char *text; /* raw texts, reasons and fields, NUL-terminated */
     size_t len, cap;
-    size_t *field_offs;    /* offsets of every field of the block, in order */
+    size_t *field_offs; /* offsets of every field of the block, in order */
     size_t n_fields, cap_fields;
     const char **field_ptrs;
     size_t cap_ptrs;
@@ -111,16 +111,16 @@ static enum oc_status on_header(struct lead_import *li, const struct csv_record 
 static enum oc_status reject(struct lead_import *li, const struct lead_reject *rej)
 {
     li->stats.rejected++;
-    if (rej->code == LEAD_REJECT_DUPLICATE_IN_FILE || rej->code == LEAD_REJECT_DUPLICATE_IN_CAMPAIGN)
+    if (rej->code == LEAD_REJECT_DUPLICATE_IN_FILE ||
+        rej->code == LEAD_REJECT_DUPLICATE_IN_CAMPAIGN)
         li->stats.duplicates++;
     return li->sink->reject(li->user, rej);
 }
 
 /* Hands one checked row to the sink, after the duplicate check. Rows
  * arrive here in file order, from the caller's thread only. */
-static enum oc_status emit(struct lead_import *li, const struct csv_record *rec,
-                           enum oc_status st, const struct lead_row *row,
-                           struct lead_reject *rej)
+static enum oc_status emit(struct lead_import *li, const struct csv_record *rec, enum oc_status st,
+                           const struct lead_row *row, struct lead_reject *rej)
 {
     li->stats.rows++;
     if (st == OC_ERR_INVALID)
@@ -246,8 +246,8 @@ static void check_some(struct lead_import *li)
             return;
         for (size_t i = from; i < to; i++) {
             struct slot *s = &b->slots[i];
-            s->st = lead_row_from_record(li->map, &s->rec, &li->opts.defaults, &s->scratch,
-                                         &s->row, &s->rej);
+            s->st = lead_row_from_record(li->map, &s->rec, &li->opts.defaults, &s->scratch, &s->row,
+                                         &s->rej);
         }
     }
 }

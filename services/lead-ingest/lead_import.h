@@ -42,7 +42,7 @@ struct lead_import_opts {
     struct lead_defaults defaults;
     const struct header_rule *rules; /* explicit mapping */
     size_t n_rules;
-    struct csv_limits limits;        /* zero: the reader's defaults */
+    struct csv_limits limits; /* zero: the reader's defaults */
     /* 0: exact duplicate detection over the whole file; otherwise the size
      * of the Bloom filter in bytes. */
     size_t bloom_bytes;

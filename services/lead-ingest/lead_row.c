@@ -13,9 +13,9 @@
 #include <string.h>
 
 static const char *const reject_names[] = {
-    "unspecified",      "malformed",         "missing_phone",         "invalid_phone",
-    "invalid_email",    "invalid_timezone",  "duplicate_in_file",     "duplicate_in_campaign",
-    "encoding",         "too_long",
+    "unspecified",   "malformed",        "missing_phone",     "invalid_phone",
+    "invalid_email", "invalid_timezone", "duplicate_in_file", "duplicate_in_campaign",
+    "encoding",      "too_long",
 };
 
 const char *lead_reject_code_name(enum lead_reject_code code)
@@ -118,8 +118,7 @@ enum oc_status lead_row_check(const struct lead_input *in, const struct lead_def
     row->email = "";
     if (!blank(in->email)) {
         if (!email_check(in->email, row->email_buf, sizeof(row->email_buf), why, sizeof(why))) {
-            reject(rej, LEAD_REJECT_INVALID_EMAIL, "email \"%.80s\": %s", or_empty(in->email),
-                   why);
+            reject(rej, LEAD_REJECT_INVALID_EMAIL, "email \"%.80s\": %s", or_empty(in->email), why);
             return OC_ERR_INVALID;
         }
         row->email = row->email_buf;

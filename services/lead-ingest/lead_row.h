@@ -61,16 +61,16 @@ struct lead_defaults {
 
 /* A checked lead. Strings are borrowed from the input or held in the row. */
 struct lead_row {
-    long line;                 /* 0 when not from a file */
+    long line; /* 0 when not from a file */
     const char *raw;
     size_t raw_len;
-    const char *name;          /* "" when absent; first + last when only those were given */
+    const char *name; /* "" when absent; first + last when only those were given */
     const char *first_name;
     const char *last_name;
     const char *company;
     const char *phone_raw;
     struct phone_info phone;
-    const char *email;         /* "" when absent */
+    const char *email; /* "" when absent */
     const char *timezone;
     enum lead_tz_source tz_source;
     const struct lead_custom *custom;
@@ -87,8 +87,8 @@ struct lead_reject {
     const char *raw;
     size_t raw_len;
     enum lead_reject_code code;
-    const char *reason;        /* lowercase sentence */
-    const char *phone_e164;    /* "" unless the number was read */
+    const char *reason;     /* lowercase sentence */
+    const char *phone_e164; /* "" unless the number was read */
     char reason_buf[LEAD_REASON_MAX];
     char e164_buf[PHONE_E164_MAX];
 };

@@ -56,8 +56,9 @@ static Ocpb__LeadStatus from_outcome(Ocpb__LeadStatus cur, Ocpb__Outcome o)
     case OCPB__OUTCOME__OUTCOME_CALLBACK:
     case OCPB__OUTCOME__OUTCOME_OTHER:
         /* A later call that only talked does not undo a booked meeting. */
-        return cur == OCPB__LEAD_STATUS__LEAD_STATUS_MEETING ? cur
-                                                             : OCPB__LEAD_STATUS__LEAD_STATUS_CONTACTED;
+        return cur == OCPB__LEAD_STATUS__LEAD_STATUS_MEETING
+                   ? cur
+                   : OCPB__LEAD_STATUS__LEAD_STATUS_CONTACTED;
     case OCPB__OUTCOME__OUTCOME_NOT_INTERESTED:
         return OCPB__LEAD_STATUS__LEAD_STATUS_NOT_INTERESTED;
     case OCPB__OUTCOME__OUTCOME_WRONG_NUMBER:
@@ -85,8 +86,9 @@ Ocpb__LeadStatus lead_status_after_call(Ocpb__LeadStatus cur, Ocpb__CallStatus t
     case OCPB__CALL_STATUS__CALL_STATUS_CREATED:
     case OCPB__CALL_STATUS__CALL_STATUS_SCHEDULED:
     case OCPB__CALL_STATUS__CALL_STATUS_CANCELED:
-        return cur == OCPB__LEAD_STATUS__LEAD_STATUS_CALLING ? OCPB__LEAD_STATUS__LEAD_STATUS_PENDING
-                                                             : cur;
+        return cur == OCPB__LEAD_STATUS__LEAD_STATUS_CALLING
+                   ? OCPB__LEAD_STATUS__LEAD_STATUS_PENDING
+                   : cur;
     case OCPB__CALL_STATUS__CALL_STATUS_COMPLETED:
         /* Answered and talked; the analysis refines it. */
         return unknown_outcome(cur) ? OCPB__LEAD_STATUS__LEAD_STATUS_CONTACTED : cur;

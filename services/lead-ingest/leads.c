@@ -75,7 +75,9 @@ enum oc_status handle_lead_create(struct oc_request *req, const ProtobufCMessage
         return oc_request_fail(req, OC_ERR_INVALID, "lead.campaign_id must be a campaign's id");
     const char *phone = l->phone_raw[0] ? l->phone_raw : l->phone_e164;
     char region[4], tz[LEAD_TZ_MAX];
-    s = handler_campaign_defaults(req, tenant, l->campaign_id, in->default_region, "", region, tz);
+    /* With a region and an explicit zone the campaign has nothing to add. */
+    s = handler_campaign_defaults(req, tenant, l->campaign_id, in->default_region, l->timezone,
+                                  region, tz);
     if (s != OC_OK)
         return s;
 
@@ -239,9 +241,9 @@ static bool masked(const Ocpb__UpdateLeadRequest *in, const char *field)
     return false;
 }
 
-static const char *const updatable[] = {"name",     "first_name", "last_name", "company",
-                                        "email",    "phone_raw",  "phone_e164", "timezone",
-                                        "fields",   "status"};
+static const char *const updatable[] = {"name",   "first_name", "last_name",  "company",
+                                        "email",  "phone_raw",  "phone_e164", "timezone",
+                                        "fields", "status"};
 
 static bool fields_equal(const Ocpb__Lead *a, const Ocpb__Lead *b)
 {
@@ -329,9 +331,9 @@ enum oc_status handle_lead_update(struct oc_request *req, const ProtobufCMessage
         goto fail;
 
     bool new_phone = masked(in, "phone_raw") || masked(in, "phone_e164");
-    const char *phone = !new_phone ? cur->phone_e164
-                                   : (masked(in, "phone_raw") && l->phone_raw[0] ? l->phone_raw
-                                                                                 : l->phone_e164);
+    const char *phone =
+        !new_phone ? cur->phone_e164
+                   : (masked(in, "phone_raw") && l->phone_raw[0] ? l->phone_raw : l->phone_e164);
     const char *explicit_tz = NULL;
     if (masked(in, "timezone"))
         explicit_tz = l->timezone;

@@ -200,8 +200,8 @@ static int round_once(struct outbox *o)
         }
         if (st != OC_OK) {
             if (row->attempts % 10 == 0)
-                oc_warn("outbox: %s %s not published (attempt %d): %s", row->subject,
-                        row->msg_id, row->attempts + 1, oc_status_text(st));
+                oc_warn("outbox: %s %s not published (attempt %d): %s", row->subject, row->msg_id,
+                        row->attempts + 1, oc_status_text(st));
             store_outbox_failed(c, row->id);
             o->stream_ready = false; /* the stream may have been removed */
             break;

@@ -24,7 +24,8 @@ using i18n::phonenumbers::PhoneNumber;
 using i18n::phonenumbers::PhoneNumberOfflineGeocoder;
 using i18n::phonenumbers::PhoneNumberUtil;
 
-namespace {
+namespace
+{
 
 /* One geocoder for the process: it loads its prefix tables lazily and
  * guards them with its own lock. Built on first use (thread-safe in C++11). */
@@ -95,8 +96,9 @@ enum phone_type map_type(PhoneNumberUtil::PhoneNumberType t)
 }
 
 const char *const type_names[] = {
-    "unspecified", "fixed_line", "mobile", "fixed_line_or_mobile", "toll_free",  "premium_rate",
-    "shared_cost", "voip",       "personal_number", "pager",  "uan", "voicemail", "unknown",
+    "unspecified",  "fixed_line",  "mobile",  "fixed_line_or_mobile", "toll_free",
+    "premium_rate", "shared_cost", "voip",    "personal_number",      "pager",
+    "uan",          "voicemail",   "unknown",
 };
 
 /* Why a parsed number is not valid, in words a user can act on. */
@@ -133,9 +135,8 @@ void explain_invalid(const PhoneNumberUtil &u, const PhoneNumber &n, char *err, 
 
 } // namespace
 
-extern "C" enum oc_status phone_parse(const char *text, const char *default_region,
-                                      bool want_place, struct phone_info *out, char *err,
-                                      size_t errlen)
+extern "C" enum oc_status phone_parse(const char *text, const char *default_region, bool want_place,
+                                      struct phone_info *out, char *err, size_t errlen)
 {
     if (!text || blank(text)) {
         set_err(err, errlen, "no phone number");
@@ -201,6 +202,48 @@ extern "C" enum oc_status phone_parse(const char *text, const char *default_regi
             std::snprintf(info.place, sizeof(info.place), "%s", place.c_str());
         }
         *out = info;
+        return OC_OK;
+    } catch (...) {
+        set_err(err, errlen, "the phone library failed on this number");
+        return OC_ERR_INTERNAL;
+    }
+}
+
+extern "C" enum oc_status phone_normalize(const char *text, const char *default_region,
+                                          char *out, char *err, size_t errlen)
+{
+    if (!text || blank(text)) {
+        set_err(err, errlen, "no phone number");
+        return OC_ERR_INVALID;
+    }
+    if (looks_scientific(text)) {
+        set_err(err, errlen,
+                "written in scientific notation, so digits are lost (format the column as text)");
+        return OC_ERR_INVALID;
+    }
+    try {
+        const PhoneNumberUtil &u = *PhoneNumberUtil::GetInstance();
+        const std::string region = default_region && *default_region ? default_region : "ZZ";
+        PhoneNumber n;
+        switch (u.Parse(text, region, &n)) {
+        case PhoneNumberUtil::NO_PARSING_ERROR:
+            break;
+        case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
+            set_err(err, errlen,
+                    region == "ZZ" ? "no country code, and no default region to assume"
+                                   : "unknown country code");
+            return OC_ERR_INVALID;
+        default:
+            set_err(err, errlen, "not a phone number");
+            return OC_ERR_INVALID;
+        }
+        std::string e164;
+        u.Format(n, PhoneNumberUtil::E164, &e164);
+        if (e164.size() < 3 || e164.size() >= PHONE_E164_MAX) {
+            set_err(err, errlen, "not a phone number");
+            return OC_ERR_INVALID;
+        }
+        std::memcpy(out, e164.c_str(), e164.size() + 1);
         return OC_OK;
     } catch (...) {
         set_err(err, errlen, "the phone library failed on this number");

@@ -44,11 +44,11 @@ enum phone_type {
 #define PHONE_E164_MAX 17
 
 struct phone_info {
-    char e164[PHONE_E164_MAX];  /* "+34612345678" */
+    char e164[PHONE_E164_MAX]; /* "+34612345678" */
     enum phone_type type;
-    char region[4];             /* ISO 3166-1 alpha-2 of the number; "" for non-geographic codes (+800) */
-    bool geographic;            /* the numbering plan ties the number to a place */
-    char place[96];             /* the place, when geographic and asked for; "" otherwise */
+    char region[4];  /* ISO 3166-1 alpha-2 of the number; "" for non-geographic codes (+800) */
+    bool geographic; /* the numbering plan ties the number to a place */
+    char place[96];  /* the place, when geographic and asked for; "" otherwise */
 };
 
 /**
@@ -60,6 +60,17 @@ struct phone_info {
  */
 enum oc_status phone_parse(const char *text, const char *default_region, bool want_place,
                            struct phone_info *out, char *err, size_t errlen);
+
+/**
+ * The E.164 form of text without requiring a valid number: libphonenumber's
+ * parse and format only. For the do-not-call list, where a number must
+ * never escape the list because the numbering plan data lags behind a new
+ * range, while the same number typed any way still gives the same key.
+ * out holds PHONE_E164_MAX bytes. OC_ERR_INVALID (reason in err) when text
+ * is no number at all.
+ */
+enum oc_status phone_normalize(const char *text, const char *default_region, char *out,
+                               char *err, size_t errlen);
 
 /** True when region is a region libphonenumber knows ("ES", "US"; case matters). */
 bool phone_region_known(const char *region);

@@ -78,6 +78,19 @@ void store_abort(struct oc_db *db, struct oc_db_conn *c)
     oc_db_release(db, c);
 }
 
+enum oc_status store_analyze_leads(struct oc_db *db)
+{
+    struct oc_db_conn *c = NULL;
+    enum oc_status st = oc_db_acquire(db, &c);
+    if (st != OC_OK)
+        return st;
+    /* The columns the look-ups of an import filter on; the sample is the same. */
+    st = oc_db_exec(c, NULL, "ANALYZE leads (tenant_id, campaign_id, phone_e164, list_id)", 0,
+                    NULL);
+    oc_db_release(db, c);
+    return st;
+}
+
 enum oc_status store_campaign_lock(struct oc_db_conn *c, const char *campaign_id)
 {
     return oc_db_q(c, NULL, "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", campaign_id);
@@ -177,17 +190,36 @@ static void sql_add(struct sql *q, const char *fmt, ...)
 /* ---------------------------------------------------------------- leads */
 
 #define LEAD_COLS                                                                                  \
-    "id, campaign_id, coalesce(list_id::text, ''), coalesce(line, 0), name,"                      \
-    " coalesce(first_name, ''), coalesce(last_name, ''), phone_raw, phone_e164, phone_type,"     \
-    " coalesce(region, ''), coalesce(email, ''), coalesce(company, ''), timezone,"               \
-    " timezone_source, custom_fields::text, status,"                                             \
-    " (extract(epoch FROM created_at) * 1000)::bigint,"                                           \
+    "id, campaign_id, coalesce(list_id::text, ''), coalesce(line, 0), name,"                       \
+    " coalesce(first_name, ''), coalesce(last_name, ''), phone_raw, phone_e164, phone_type,"       \
+    " coalesce(region, ''), coalesce(email, ''), coalesce(company, ''), timezone,"                 \
+    " timezone_source, custom_fields::text, status,"                                               \
+    " (extract(epoch FROM created_at) * 1000)::bigint,"                                            \
     " (extract(epoch FROM updated_at) * 1000)::bigint, created_at::text, updated_at::text, name"
 
 enum {
-    LC_ID, LC_CAMPAIGN, LC_LIST, LC_LINE, LC_NAME, LC_FIRST, LC_LAST, LC_PHONE_RAW, LC_E164,
-    LC_TYPE, LC_REGION, LC_EMAIL, LC_COMPANY, LC_TZ, LC_TZ_SOURCE, LC_FIELDS, LC_STATUS,
-    LC_CREATED_MS, LC_UPDATED_MS, LC_CREATED_TEXT, LC_UPDATED_TEXT, LC_SORT_NAME,
+    LC_ID,
+    LC_CAMPAIGN,
+    LC_LIST,
+    LC_LINE,
+    LC_NAME,
+    LC_FIRST,
+    LC_LAST,
+    LC_PHONE_RAW,
+    LC_E164,
+    LC_TYPE,
+    LC_REGION,
+    LC_EMAIL,
+    LC_COMPANY,
+    LC_TZ,
+    LC_TZ_SOURCE,
+    LC_FIELDS,
+    LC_STATUS,
+    LC_CREATED_MS,
+    LC_UPDATED_MS,
+    LC_CREATED_TEXT,
+    LC_UPDATED_TEXT,
+    LC_SORT_NAME,
 };
 
 static enum oc_status fields_from_json(struct oc_arena *a, const char *text, Ocpb__Lead *l)
@@ -249,9 +281,8 @@ static Ocpb__Lead *lead_from_row(struct oc_arena *a, const PGresult *r, int row)
     l->status = lead_status_from_name(PQgetvalue(r, row, LC_STATUS));
     l->created_unix_ms = val_i64(r, row, LC_CREATED_MS);
     l->updated_unix_ms = val_i64(r, row, LC_UPDATED_MS);
-    if (!l->id || !l->campaign_id || !l->import_id || !l->name || !l->first_name ||
-        !l->last_name || !l->phone_raw || !l->phone_e164 || !l->region || !l->email ||
-        !l->company || !l->timezone)
+    if (!l->id || !l->campaign_id || !l->import_id || !l->name || !l->first_name || !l->last_name ||
+        !l->phone_raw || !l->phone_e164 || !l->region || !l->email || !l->company || !l->timezone)
         return NULL;
     if (fields_from_json(a, PQgetvalue(r, row, LC_FIELDS), l) != OC_OK)
         return NULL;
@@ -446,8 +477,8 @@ enum oc_status store_lead_update(struct oc_db_conn *c, const char *tenant, const
         " timezone_source = $13, custom_fields = $14::jsonb, status = $15, updated_at = now()"
         " WHERE tenant_id = $1 AND id = $2::uuid RETURNING " LEAD_COLS,
         tenant, id, in->name, in->first_name, in->last_name, in->company, in->phone_raw,
-        in->phone_e164, in->phone_type, in->region, in->email, in->timezone,
-        in->timezone_source, in->custom_json, status);
+        in->phone_e164, in->phone_type, in->region, in->email, in->timezone, in->timezone_source,
+        in->custom_json, status);
     return one_lead(st, r, a, out);
 }
 
@@ -521,16 +552,32 @@ enum oc_status store_leads_of_lines(struct oc_db_conn *c, const char *tenant, co
 /* ---------------------------------------------------------------- imports */
 
 #define JOB_COLS                                                                                   \
-    "id, campaign_id, status, coalesce(file_name, ''), coalesce(file_bytes, 0), bytes_done,"     \
-    " rows_done, imported, rejected, duplicates, mapping::text, coalesce(delimiter, ''),"        \
-    " coalesce(encoding, ''), coalesce(error, ''), default_region,"                              \
-    " (extract(epoch FROM created_at) * 1000)::bigint,"                                           \
+    "id, campaign_id, status, coalesce(file_name, ''), coalesce(file_bytes, 0), bytes_done,"       \
+    " rows_done, imported, rejected, duplicates, mapping::text, coalesce(delimiter, ''),"          \
+    " coalesce(encoding, ''), coalesce(error, ''), default_region,"                                \
+    " (extract(epoch FROM created_at) * 1000)::bigint,"                                            \
     " coalesce((extract(epoch FROM finished_at) * 1000)::bigint, 0), streamed, created_at::text"
 
 enum {
-    JC_ID, JC_CAMPAIGN, JC_STATUS, JC_FILE, JC_BYTES, JC_BYTES_DONE, JC_ROWS, JC_IMPORTED,
-    JC_REJECTED, JC_DUPLICATES, JC_MAPPING, JC_DELIM, JC_ENCODING, JC_ERROR, JC_REGION,
-    JC_CREATED_MS, JC_FINISHED_MS, JC_STREAMED, JC_CREATED_TEXT,
+    JC_ID,
+    JC_CAMPAIGN,
+    JC_STATUS,
+    JC_FILE,
+    JC_BYTES,
+    JC_BYTES_DONE,
+    JC_ROWS,
+    JC_IMPORTED,
+    JC_REJECTED,
+    JC_DUPLICATES,
+    JC_MAPPING,
+    JC_DELIM,
+    JC_ENCODING,
+    JC_ERROR,
+    JC_REGION,
+    JC_CREATED_MS,
+    JC_FINISHED_MS,
+    JC_STREAMED,
+    JC_CREATED_TEXT,
 };
 
 static Ocpb__ImportJobStatus job_status(const char *s, bool streamed)
@@ -608,8 +655,7 @@ static Ocpb__ImportJob *job_from_row(struct oc_arena *a, const PGresult *r, int 
     return j;
 }
 
-enum oc_status store_import_create(struct oc_db *db, const struct store_import_new *in,
-                                   char id[37])
+enum oc_status store_import_create(struct oc_db *db, const struct store_import_new *in, char id[37])
 {
     struct oc_db_conn *c = NULL;
     char bytes[24];
@@ -626,8 +672,8 @@ enum oc_status store_import_create(struct oc_db *db, const struct store_import_n
                  " CASE WHEN $8::boolean THEN 'pending' ELSE 'running' END, $8::boolean,"
                  " nullif($9, '')::uuid, now())"
                  " RETURNING id",
-                 in->tenant, in->campaign_id, in->file_name ? in->file_name : "", bytes,
-                 in->region, in->timezone, in->mapping_json, in->streamed ? "true" : "false",
+                 in->tenant, in->campaign_id, in->file_name ? in->file_name : "", bytes, in->region,
+                 in->timezone, in->mapping_json, in->streamed ? "true" : "false",
                  in->created_by ? in->created_by : "");
     if (st == OC_OK) {
         snprintf(id, 37, "%s", PQgetvalue(r, 0, 0));
@@ -776,8 +822,9 @@ enum oc_status store_import_list(struct oc_db_conn *c, const char *tenant, const
         if (!(v[i] = job_from_row(a, r, i)))
             st = OC_ERR_NOMEM;
     *next = "";
-    if (st == OC_OK && more && !(*next = page_cursor_encode(a, 'j', PQgetvalue(r, count - 1, JC_CREATED_TEXT),
-                                                            PQgetvalue(r, count - 1, JC_ID))))
+    if (st == OC_OK && more &&
+        !(*next = page_cursor_encode(a, 'j', PQgetvalue(r, count - 1, JC_CREATED_TEXT),
+                                     PQgetvalue(r, count - 1, JC_ID))))
         st = OC_ERR_NOMEM;
     PQclear(r);
     if (st == OC_OK) {
@@ -830,7 +877,8 @@ enum oc_status store_rejected_list(struct oc_db_conn *c, const char *tenant, con
             st = OC_ERR_NOMEM;
     *next = "";
     if (st == OC_OK && more &&
-        !(*next = page_cursor_encode(a, 'r', PQgetvalue(r, count - 1, 0), PQgetvalue(r, count - 1, 4))))
+        !(*next =
+              page_cursor_encode(a, 'r', PQgetvalue(r, count - 1, 0), PQgetvalue(r, count - 1, 4))))
         st = OC_ERR_NOMEM;
     PQclear(r);
     if (st == OC_OK) {
@@ -866,12 +914,9 @@ enum oc_status store_campaign_numbers(struct oc_db_conn *c, const char *tenant,
     return oc_db_exec(c, NULL, "CLOSE campaign_numbers", 0, NULL);
 }
 
-enum oc_status store_campaign_existing(struct oc_db_conn *c, const char *tenant,
-                                       const char *campaign, const char *const *numbers,
-                                       size_t n,
-                                       void (*cb)(void *user, const char *e164,
-                                                  const char *list_id, long line),
-                                       void *user)
+enum oc_status store_campaign_existing(
+    struct oc_db_conn *c, const char *tenant, const char *campaign, const char *const *numbers,
+    size_t n, void (*cb)(void *user, const char *e164, const char *list_id, long line), void *user)
 {
     if (n == 0)
         return OC_OK;
@@ -881,15 +926,19 @@ enum oc_status store_campaign_existing(struct oc_db_conn *c, const char *tenant,
         return st;
     char *arr = text_array(a, numbers, n);
     PGresult *r = NULL;
+    /* One look-up of the unique (tenant, number, campaign) index per
+     * number: LATERAL with LIMIT keeps the numbers on the outer side. */
     st = arr ? oc_db_q(c, &r,
-                       "SELECT phone_e164, coalesce(list_id::text, ''), coalesce(line, 0)"
-                       " FROM leads WHERE tenant_id = $1 AND campaign_id = $2::uuid"
-                       " AND phone_e164 = ANY($3::text[])",
+                       "SELECT q.phone, x.list_id, x.line FROM unnest($3::text[]) AS q(phone),"
+                       " LATERAL (SELECT coalesce(l.list_id::text, '') AS list_id,"
+                       " coalesce(l.line, 0) AS line FROM leads l WHERE l.tenant_id = $1"
+                       " AND l.phone_e164 = q.phone AND l.campaign_id = $2::uuid LIMIT 1) x",
                        tenant, campaign, arr)
              : OC_ERR_NOMEM;
     if (st == OC_OK) {
         for (int i = 0; i < PQntuples(r); i++)
-            cb(user, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), strtol(PQgetvalue(r, i, 2), NULL, 10));
+            cb(user, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+               strtol(PQgetvalue(r, i, 2), NULL, 10));
         PQclear(r);
     }
     oc_arena_free(a);
@@ -1057,18 +1106,19 @@ static enum oc_status copy_end(struct oc_db_conn *c, enum oc_status st, const ch
  * batch is one transaction, so each COPY finds its table empty.
  */
 #define STAGE_LEAD_COLS                                                                            \
-    "tenant_id, campaign_id, list_id, line, name, first_name, last_name, company, phone_raw,"     \
-    " phone_e164, phone_type, region, email, timezone, timezone_source, custom_fields"
+    "id, tenant_id, campaign_id, list_id, line, name, first_name, last_name, company,"           \
+    " phone_raw, phone_e164, phone_type, region, email, timezone, timezone_source,"              \
+    " custom_fields, status"
 #define STAGE_REJECT_COLS "tenant_id, list_id, line, raw, kind, reason, code, phone_e164"
 
 static enum oc_status stage_table(struct oc_db_conn *c, bool leads)
 {
     return oc_db_exec(c, NULL,
-                      leads ? "CREATE TEMP TABLE IF NOT EXISTS stage_leads (tenant_id uuid,"
+                      leads ? "CREATE TEMP TABLE IF NOT EXISTS stage_leads (id uuid, tenant_id uuid,"
                               " campaign_id uuid, list_id uuid, line integer, name text,"
                               " first_name text, last_name text, company text, phone_raw text,"
                               " phone_e164 text, phone_type text, region text, email text,"
-                              " timezone text, timezone_source text, custom_fields jsonb)"
+                              " timezone text, timezone_source text, custom_fields jsonb, status text)"
                               " ON COMMIT DELETE ROWS"
                             : "CREATE TEMP TABLE IF NOT EXISTS stage_rejects (tenant_id uuid,"
                               " list_id uuid, line integer, raw text, kind text, reason text,"
@@ -1092,6 +1142,8 @@ enum oc_status store_copy_leads(struct oc_db_conn *c, const char *tenant, const 
     int pn = snprintf(prefix, sizeof(prefix), "%s\t%s\t%s\t", tenant, campaign, list_id);
     for (size_t i = 0; i < n && st == OC_OK; i++) {
         const struct store_lead_in *l = &rows[i];
+        cb_raw(&b, l->id, 36);
+        cb_sep(&b);
         cb_raw(&b, prefix, (size_t)pn);
         cb_long(&b, l->line);
         cb_sep(&b);
@@ -1118,6 +1170,8 @@ enum oc_status store_copy_leads(struct oc_db_conn *c, const char *tenant, const 
         cb_text(&b, l->timezone_source);
         cb_sep(&b);
         cb_text(&b, l->custom_json);
+        cb_sep(&b);
+        cb_text(&b, l->status ? l->status : "pending");
         cb_raw(&b, "\n", 1);
         if (b.len >= COPY_CHUNK)
             st = copy_put(c, &b);
@@ -1135,20 +1189,6 @@ enum oc_status store_copy_leads(struct oc_db_conn *c, const char *tenant, const 
                         " FROM stage_leads ORDER BY line",
                         0, NULL);
     return st;
-}
-
-enum oc_status store_leads_mark_listed(struct oc_db_conn *c, const char *tenant,
-                                       const char *list_id, long first_line, long last_line)
-{
-    char first[24], last[24];
-    snprintf(first, sizeof(first), "%ld", first_line);
-    snprintf(last, sizeof(last), "%ld", last_line);
-    return oc_db_q(c, NULL,
-                   "UPDATE leads l SET status = 'do_not_call' FROM dnc_entries d"
-                   " WHERE l.tenant_id = $1 AND l.list_id = $2::uuid"
-                   " AND l.line BETWEEN $3::int AND $4::int AND l.status <> 'do_not_call'"
-                   " AND d.tenant_id = $1 AND d.phone_e164 = l.phone_e164",
-                   tenant, list_id, first, last);
 }
 
 enum oc_status store_copy_rejects(struct oc_db_conn *c, const char *tenant, const char *list_id,
@@ -1188,8 +1228,8 @@ enum oc_status store_copy_rejects(struct oc_db_conn *c, const char *tenant, cons
     st = copy_end(c, st, "rejected rows");
     if (st == OC_OK)
         st = oc_db_exec(c, NULL,
-                        "INSERT INTO rejected_rows (" STAGE_REJECT_COLS ") SELECT "
-                        STAGE_REJECT_COLS " FROM stage_rejects",
+                        "INSERT INTO rejected_rows (" STAGE_REJECT_COLS
+                        ") SELECT " STAGE_REJECT_COLS " FROM stage_rejects",
                         0, NULL);
     return st;
 }
@@ -1197,8 +1237,8 @@ enum oc_status store_copy_rejects(struct oc_db_conn *c, const char *tenant, cons
 /* ---------------------------------------------------------------- do-not-call */
 
 #define DNC_COLS                                                                                   \
-    "id, phone_e164, source, reason, coalesce(risk, ''), coalesce(call_id::text, ''),"           \
-    " coalesce(nullif(actor, ''), created_by::text, ''),"                                         \
+    "id, phone_e164, source, reason, coalesce(risk, ''), coalesce(call_id::text, ''),"             \
+    " coalesce(nullif(actor, ''), created_by::text, ''),"                                          \
     " (extract(epoch FROM created_at) * 1000)::bigint, created_at::text"
 
 static Ocpb__DncSource dnc_source(const char *s)
@@ -1243,14 +1283,15 @@ static Ocpb__DncEntry *dnc_from_row(struct oc_arena *a, const PGresult *r, int r
 static enum oc_status dnc_audit(struct oc_db_conn *c, const char *tenant, const char *action,
                                 const struct store_dnc_in *in)
 {
-    return oc_db_q(c, NULL,
-                   "INSERT INTO dnc_audit (tenant_id, phone_e164, action, source, reason, risk,"
-                   " call_id, actor_user_id, actor, request_id)"
-                   " VALUES ($1, $2, $3, $4, coalesce($5, ''), nullif($6, ''),"
-                   " nullif($7, '')::uuid, nullif($8, '')::uuid, coalesce($9, ''), nullif($10, ''))",
-                   tenant, in->phone_e164, action, in->source, in->reason, in->risk,
-                   in->call_id ? in->call_id : "", in->user_id ? in->user_id : "", in->actor,
-                   in->request_id ? in->request_id : "");
+    return oc_db_q(
+        c, NULL,
+        "INSERT INTO dnc_audit (tenant_id, phone_e164, action, source, reason, risk,"
+        " call_id, actor_user_id, actor, request_id)"
+        " VALUES ($1, $2, $3, $4, coalesce($5, ''), nullif($6, ''),"
+        " nullif($7, '')::uuid, nullif($8, '')::uuid, coalesce($9, ''), nullif($10, ''))",
+        tenant, in->phone_e164, action, in->source, in->reason, in->risk,
+        in->call_id ? in->call_id : "", in->user_id ? in->user_id : "", in->actor,
+        in->request_id ? in->request_id : "");
 }
 
 enum oc_status store_dnc_add(struct oc_db_conn *c, const char *tenant,
@@ -1272,9 +1313,9 @@ enum oc_status store_dnc_add(struct oc_db_conn *c, const char *tenant,
     bool added = PQntuples(r) > 0;
     if (!added) {
         PQclear(r);
-        st = oc_db_q(c, &r,
-                     "SELECT " DNC_COLS " FROM dnc_entries WHERE tenant_id = $1 AND phone_e164 = $2",
-                     tenant, in->phone_e164);
+        st = oc_db_q(
+            c, &r, "SELECT " DNC_COLS " FROM dnc_entries WHERE tenant_id = $1 AND phone_e164 = $2",
+            tenant, in->phone_e164);
         if (st != OC_OK)
             return st;
         if (PQntuples(r) == 0) {
@@ -1374,8 +1415,8 @@ enum oc_status store_dnc_listed(struct oc_db_conn *c, const char *tenant,
 }
 
 enum oc_status store_dnc_list(struct oc_db_conn *c, const char *tenant, const char *query,
-                              const char *source, const char *cursor, int limit,
-                              struct oc_arena *a, Ocpb__DncEntry ***out, size_t *n, char **next)
+                              const char *source, const char *cursor, int limit, struct oc_arena *a,
+                              Ocpb__DncEntry ***out, size_t *n, char **next)
 {
     struct page_cursor cur;
     enum oc_status st = page_cursor_decode(a, cursor, 'd', &cur);
@@ -1420,7 +1461,8 @@ enum oc_status store_dnc_list(struct oc_db_conn *c, const char *tenant, const ch
             st = OC_ERR_NOMEM;
     *next = "";
     if (st == OC_OK && more &&
-        !(*next = page_cursor_encode(a, 'd', PQgetvalue(r, count - 1, 8), PQgetvalue(r, count - 1, 0))))
+        !(*next =
+              page_cursor_encode(a, 'd', PQgetvalue(r, count - 1, 8), PQgetvalue(r, count - 1, 0))))
         st = OC_ERR_NOMEM;
     PQclear(r);
     if (st == OC_OK) {
@@ -1488,7 +1530,8 @@ enum oc_status store_dnc_history(struct oc_db_conn *c, const char *tenant, const
     }
     *next = "";
     if (st == OC_OK && more &&
-        !(*next = page_cursor_encode(a, 'h', PQgetvalue(r, count - 1, 8), PQgetvalue(r, count - 1, 9))))
+        !(*next =
+              page_cursor_encode(a, 'h', PQgetvalue(r, count - 1, 8), PQgetvalue(r, count - 1, 9))))
         st = OC_ERR_NOMEM;
     PQclear(r);
     if (st == OC_OK) {
@@ -1523,18 +1566,19 @@ enum oc_status store_outbox_add(struct oc_db_conn *c, const char *tenant, const 
     return st;
 }
 
-enum oc_status store_outbox_add_leads(struct oc_db_conn *c, const char *tenant,
-                                      const char *list_id, int batch, long first_line,
-                                      long last_line, const char *msg_id)
+enum oc_status store_outbox_add_leads(struct oc_db_conn *c, const char *tenant, const char *list_id,
+                                      int batch, long first_line, long last_line,
+                                      const char *msg_id)
 {
     char b[16], f[24], l[24];
     snprintf(b, sizeof(b), "%d", batch);
     snprintf(f, sizeof(f), "%ld", first_line);
     snprintf(l, sizeof(l), "%ld", last_line);
-    return oc_db_q(c, NULL,
-                   "INSERT INTO outbox (tenant_id, subject, msg_id, list_id, batch, first_line,"
-                   " last_line) VALUES ($1, 'leads.added', $2, $3::uuid, $4::int, $5::int, $6::int)",
-                   tenant, msg_id, list_id, b, f, l);
+    return oc_db_q(
+        c, NULL,
+        "INSERT INTO outbox (tenant_id, subject, msg_id, list_id, batch, first_line,"
+        " last_line) VALUES ($1, 'leads.added', $2, $3::uuid, $4::int, $5::int, $6::int)",
+        tenant, msg_id, list_id, b, f, l);
 }
 
 enum oc_status store_outbox_take(struct oc_db_conn *c, int limit, struct oc_arena *a,
@@ -1566,8 +1610,7 @@ enum oc_status store_outbox_take(struct oc_db_conn *c, int limit, struct oc_aren
         o->msg_id = val(a, r, i, 3);
         if (PQgetvalue(r, i, 4)[0] != 't') {
             size_t len = 0;
-            unsigned char *raw =
-                PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 5), &len);
+            unsigned char *raw = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 5), &len);
             uint8_t *copy = raw ? oc_arena_alloc(a, len ? len : 1) : NULL;
             if (copy)
                 memcpy(copy, raw, len);

@@ -33,6 +33,14 @@ enum oc_status store_commit(struct oc_db *db, struct oc_db_conn *c);
 /** Rolls back and gives the connection back. NULL does nothing. */
 void store_abort(struct oc_db *db, struct oc_db_conn *c);
 
+/**
+ * Refreshes the planner's statistics of leads. An import grows the table
+ * much faster than autovacuum's analyze follows, and with a few hundred
+ * rows counted the planner reads a whole campaign to find twenty numbers.
+ * Runs outside any transaction.
+ */
+enum oc_status store_analyze_leads(struct oc_db *db);
+
 /** Serialises writers of a campaign's leads until the transaction ends. */
 enum oc_status store_campaign_lock(struct oc_db_conn *c, const char *campaign_id);
 
@@ -40,19 +48,21 @@ enum oc_status store_campaign_lock(struct oc_db_conn *c, const char *campaign_id
 
 /* A lead to write; strings may be "" (stored as NULL where the column allows). */
 struct store_lead_in {
-    long line;                 /* 0: none */
+    long line; /* 0: none */
     const char *name;
     const char *first_name;
     const char *last_name;
     const char *company;
     const char *phone_raw;
     const char *phone_e164;
-    const char *phone_type;    /* phone_type_name() */
+    const char *phone_type; /* phone_type_name() */
     const char *region;
     const char *email;
     const char *timezone;
     const char *timezone_source; /* lead_tz_source_name() */
-    const char *custom_json;   /* a JSON object */
+    const char *custom_json;     /* a JSON object */
+    const char *id;              /* store_copy_leads only: the lead's id */
+    const char *status;          /* store_copy_leads only: "pending" or "do_not_call" */
 };
 
 /**
@@ -68,15 +78,15 @@ enum oc_status store_lead_get(struct oc_db_conn *c, const char *tenant, const ch
                               bool for_update, struct oc_arena *a, Ocpb__Lead **out);
 
 struct store_lead_filter {
-    const char *campaign_id;   /* NULL: any */
-    const char *import_id;     /* NULL: any */
+    const char *campaign_id;     /* NULL: any */
+    const char *import_id;       /* NULL: any */
     const char *const *statuses; /* status names; n_statuses 0: any */
     size_t n_statuses;
-    const char *query;         /* text on name, e-mail and number; NULL: none */
-    int64_t created_from_ms;   /* 0: unbounded */
-    int64_t created_to_ms;     /* exclusive; 0: unbounded */
+    const char *query;       /* text on name, e-mail and number; NULL: none */
+    int64_t created_from_ms; /* 0: unbounded */
+    int64_t created_to_ms;   /* exclusive; 0: unbounded */
     Ocpb__LeadSort sort;
-    const char *cursor;        /* "" or NULL: first page */
+    const char *cursor; /* "" or NULL: first page */
     int limit;
 };
 
@@ -119,12 +129,12 @@ struct store_import_new {
     const char *tenant;
     const char *campaign_id;
     const char *file_name;
-    int64_t total_bytes;       /* 0: unknown */
+    int64_t total_bytes; /* 0: unknown */
     const char *region;
     const char *timezone;
-    const char *mapping_json;  /* explicit mapping, a JSON object */
+    const char *mapping_json; /* explicit mapping, a JSON object */
     bool streamed;
-    const char *created_by;    /* user id or NULL */
+    const char *created_by; /* user id or NULL */
 };
 
 /** Creates an import job ("pending" when streamed, else "running"); writes its id. */
@@ -137,9 +147,9 @@ struct store_import_counts {
     int64_t rejected;
     int64_t duplicates;
     int64_t bytes_done;
-    char delimiter;            /* '\0' while unknown */
-    const char *encoding;      /* NULL while unknown */
-    const char *mapping_json;  /* the mapping the job used, NULL to keep */
+    char delimiter;           /* '\0' while unknown */
+    const char *encoding;     /* NULL while unknown */
+    const char *mapping_json; /* the mapping the job used, NULL to keep */
 };
 
 /** Writes the job's counters and marks it running (inside a batch's transaction). */
@@ -180,33 +190,23 @@ enum oc_status store_campaign_numbers(struct oc_db_conn *c, const char *tenant,
  * Which of numbers the campaign already has: cb gets each one found, with
  * the import it came from ("" when created by API) and its line.
  */
-enum oc_status store_campaign_existing(struct oc_db_conn *c, const char *tenant,
-                                       const char *campaign, const char *const *numbers,
-                                       size_t n,
-                                       void (*cb)(void *user, const char *e164,
-                                                  const char *list_id, long line),
-                                       void *user);
+enum oc_status store_campaign_existing(
+    struct oc_db_conn *c, const char *tenant, const char *campaign, const char *const *numbers,
+    size_t n, void (*cb)(void *user, const char *e164, const char *list_id, long line), void *user);
 
 struct store_reject_in {
     long line;
     const char *raw;
     size_t raw_len;
-    const char *code;          /* lead_reject_code_name() */
+    const char *code; /* lead_reject_code_name() */
     const char *reason;
-    const char *phone_e164;    /* "" when unknown */
+    const char *phone_e164; /* "" when unknown */
     bool duplicate;
 };
 
 /** COPYs leads into the campaign for import list_id. OC_ERR_CONFLICT on a number taken. */
 enum oc_status store_copy_leads(struct oc_db_conn *c, const char *tenant, const char *campaign,
                                 const char *list_id, const struct store_lead_in *rows, size_t n);
-
-/**
- * Marks do-not-call the leads of import list_id between two lines whose
- * number is on the list (an import may bring numbers already listed).
- */
-enum oc_status store_leads_mark_listed(struct oc_db_conn *c, const char *tenant,
-                                       const char *list_id, long first_line, long last_line);
 
 /** COPYs rejected rows of import list_id. */
 enum oc_status store_copy_rejects(struct oc_db_conn *c, const char *tenant, const char *list_id,
@@ -216,12 +216,12 @@ enum oc_status store_copy_rejects(struct oc_db_conn *c, const char *tenant, cons
 
 struct store_dnc_in {
     const char *phone_e164;
-    const char *source;        /* "manual", "import", "call_analysis" */
+    const char *source; /* "manual", "import", "call_analysis" */
     const char *reason;
-    const char *risk;          /* "low", "medium", "high" or NULL */
-    const char *call_id;       /* or NULL */
-    const char *user_id;       /* acting user or NULL */
-    const char *actor;         /* user id, API key id or service name */
+    const char *risk;    /* "low", "medium", "high" or NULL */
+    const char *call_id; /* or NULL */
+    const char *user_id; /* acting user or NULL */
+    const char *actor;   /* user id, API key id or service name */
     const char *request_id;
 };
 
@@ -239,14 +239,17 @@ enum oc_status store_dnc_remove(struct oc_db_conn *c, const char *tenant,
 enum oc_status store_dnc_get(struct oc_db_conn *c, const char *tenant, const char *e164,
                              struct oc_arena *a, Ocpb__DncEntry **out);
 
-/** listed[i] tells whether numbers[i] is listed ("" is never listed). */
+/**
+ * listed[i] tells whether numbers[i] is listed ("" is never listed). One
+ * index look-up per number, whatever the size of the list.
+ */
 enum oc_status store_dnc_listed(struct oc_db_conn *c, const char *tenant,
                                 const char *const *numbers, size_t n, bool *listed);
 
 /** A page of entries, newest first; query matches part of the number; source NULL: any. */
 enum oc_status store_dnc_list(struct oc_db_conn *c, const char *tenant, const char *query,
-                              const char *source, const char *cursor, int limit,
-                              struct oc_arena *a, Ocpb__DncEntry ***out, size_t *n, char **next);
+                              const char *source, const char *cursor, int limit, struct oc_arena *a,
+                              Ocpb__DncEntry ***out, size_t *n, char **next);
 
 /** A page of the audit trail, newest first; e164 NULL: every number. */
 enum oc_status store_dnc_history(struct oc_db_conn *c, const char *tenant, const char *e164,
@@ -260,16 +263,16 @@ enum oc_status store_outbox_add(struct oc_db_conn *c, const char *tenant, const 
                                 const char *msg_id, const uint8_t *payload, size_t len);
 
 /** Queues leads.added for the leads of list_id between two lines (rebuilt when published). */
-enum oc_status store_outbox_add_leads(struct oc_db_conn *c, const char *tenant,
-                                      const char *list_id, int batch, long first_line,
-                                      long last_line, const char *msg_id);
+enum oc_status store_outbox_add_leads(struct oc_db_conn *c, const char *tenant, const char *list_id,
+                                      int batch, long first_line, long last_line,
+                                      const char *msg_id);
 
 struct store_outbox_row {
     long long id;
     const char *tenant;
     const char *subject;
     const char *msg_id;
-    const uint8_t *payload;    /* NULL for leads.added references */
+    const uint8_t *payload; /* NULL for leads.added references */
     size_t len;
     const char *list_id;
     int batch;

@@ -545,8 +545,9 @@ void call_on_readable(struct call *c)
                 oc_debug("call %s: rtp receive: %s", c->call_id, strerror(errno));
             return;
         }
-        if (c->state != CALL_RUNNING || fromlen != sizeof(from) ||
-            from.sin_addr.s_addr != c->remote.sin_addr.s_addr) {
+        if (c->state != CALL_RUNNING)
+            continue; /* before the answer or after the end: nobody listens */
+        if (fromlen != sizeof(from) || from.sin_addr.s_addr != c->remote.sin_addr.s_addr) {
             c->packets_dropped++;
             continue;
         }

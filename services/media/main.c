@@ -206,18 +206,16 @@ static void media_on_stop(struct oc_service *svc)
 int main(int argc, char **argv)
 {
     static struct media state;
-    const struct oc_service_def def = {
+    struct oc_service_def def = {
         .name = "media",
         .schema = NULL,
         .default_admin_port = 9106,
-        .handlers = media_handlers,
-        .n_handlers = 0,
         .configure = media_on_configure,
         .start = media_on_start,
         .stop = media_on_stop,
         .user = &state,
     };
-    struct oc_service_def d = def;
-    d.n_handlers = media_n_handlers;
-    return oc_service_main(&d, argc, argv);
+    def.handlers = media_handlers;
+    def.n_handlers = media_n_handlers;
+    return oc_service_main(&def, argc, argv);
 }

@@ -1,7 +1,10 @@
 /*
- * The speech thread pool; see speech.h. A plain FIFO under one mutex:
- * jobs are few (a handful per call turn) and long (milliseconds to a
- * second), so the queue is never the bottleneck.
+ * The speech thread pool; see speech.h. Two FIFOs under one mutex, and a
+ * thread always takes text-to-speech first: those jobs are short (tens of
+ * milliseconds) and a new call's greeting waits on them, while a backlog of
+ * speech-to-text (the slow engine, when many contacts speak at once) only
+ * delays the agent's next line. Jobs are few (a handful per call turn) and
+ * long, so the queue itself is never the bottleneck.
  */
 #include "speech.h"
 
@@ -20,11 +23,15 @@ struct speech_thread {
     struct stt *stt;
 };
 
+struct speech_queue {
+    struct speech_job *head;
+    struct speech_job *tail;
+};
+
 struct speech_pool {
     pthread_mutex_t mu;
     pthread_cond_t cond;
-    struct speech_job *head;
-    struct speech_job *tail;
+    struct speech_queue queues[2]; /* [SPEECH_TTS], [SPEECH_STT] */
     size_t backlog;
     bool stopping;
     bool stt_enabled;
@@ -94,14 +101,16 @@ static void *speech_loop(void *arg)
 
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->head && !p->stopping)
+        while (!p->queues[SPEECH_TTS].head && !p->queues[SPEECH_STT].head && !p->stopping)
             pthread_cond_wait(&p->cond, &p->mu);
         if (p->stopping)
             break;
-        struct speech_job *j = p->head;
-        p->head = j->next;
-        if (!p->head)
-            p->tail = NULL;
+        struct speech_queue *q =
+            p->queues[SPEECH_TTS].head ? &p->queues[SPEECH_TTS] : &p->queues[SPEECH_STT];
+        struct speech_job *j = q->head;
+        q->head = j->next;
+        if (!q->head)
+            q->tail = NULL;
         j->next = NULL;
         pthread_mutex_unlock(&p->mu);
 
@@ -157,13 +166,14 @@ enum oc_status speech_pool_new(struct speech_pool **out, const struct speech_con
 
 void speech_pool_submit(struct speech_pool *p, struct speech_job *job)
 {
+    struct speech_queue *q = &p->queues[job->kind == SPEECH_TTS ? SPEECH_TTS : SPEECH_STT];
     job->next = NULL;
     pthread_mutex_lock(&p->mu);
-    if (p->tail)
-        p->tail->next = job;
+    if (q->tail)
+        q->tail->next = job;
     else
-        p->head = job;
-    p->tail = job;
+        q->head = job;
+    q->tail = job;
     p->backlog++;
     pthread_cond_signal(&p->cond);
     pthread_mutex_unlock(&p->mu);
@@ -190,10 +200,12 @@ void speech_pool_free(struct speech_pool *p)
             pthread_join(p->threads[i].thread, NULL);
         stt_free(p->threads[i].stt);
     }
-    for (struct speech_job *j = p->head; j;) {
-        struct speech_job *next = j->next;
-        speech_job_free(j);
-        j = next;
+    for (int k = 0; k < 2; k++) {
+        for (struct speech_job *j = p->queues[k].head; j;) {
+            struct speech_job *next = j->next;
+            speech_job_free(j);
+            j = next;
+        }
     }
     free(p->threads);
     pthread_cond_destroy(&p->cond);

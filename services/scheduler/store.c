@@ -148,6 +148,24 @@ static json_t *jint(int v)
     return v ? json_integer(v) : json_null();
 }
 
+/*
+ * The row-level security policy (tenant_id = rls_tenant() OR rls_bypass())
+ * is an expression the planner cannot see through: it guesses that 0.5 %
+ * of a table passes it. For a campaign with many calls it then prefers
+ * collecting every candidate and sorting them over walking an index in
+ * order and stopping at the LIMIT (a 100,000-call campaign: 350 ms instead
+ * of 9 ms for each batch). Pages and batches turn both choices off for
+ * their one statement; everything else keeps the planner's judgement.
+ */
+static enum oc_status ordered_scans(struct oc_db_conn *c, bool on)
+{
+    const char *v = on ? "off" : "on";
+    return oc_db_q(c, NULL,
+                   "SELECT set_config('enable_sort', $1, true),"
+                   " set_config('enable_bitmapscan', $1, true)",
+                   v);
+}
+
 /* Runs sql with a JSON document as its first parameter. */
 static enum oc_status exec_json(struct oc_db_conn *c, PGresult **res, const char *sql, json_t *doc,
                                 int nextra, const char *const *extra)
@@ -1054,7 +1072,7 @@ enum oc_status store_call_get(struct oc_db *db, const char *tenant, const char *
     PQclear(r);
     st = oc_db_q(c, &r,
                  "SELECT from_status, to_status, " MS("created_at") ", detail FROM call_events"
-                 " WHERE tenant_id = $1 AND call_id = $2 AND seq IS NOT NULL ORDER BY seq",
+                 " WHERE tenant_id = $1 AND call_id = $2 ORDER BY seq",
                  tenant, id);
     if (st != OC_OK)
         goto out;
@@ -1118,6 +1136,9 @@ enum oc_status store_call_list(struct oc_db *db, const char *tenant,
     if (st != OC_OK)
         return st;
     const char *zero = "00000000-0000-0000-0000-000000000000";
+    st = ordered_scans(c, true);
+    if (st != OC_OK)
+        goto out;
     st = oc_db_q(c, &r,
                  "SELECT " CALL_COLS " FROM calls c WHERE c.tenant_id = $1"
                  " AND ($2::uuid IS NULL OR c.campaign_id = $2::uuid)"
@@ -1672,7 +1693,10 @@ enum oc_status store_due_calls(struct oc_db_conn *c, const char *tenant, const c
                                size_t *n)
 {
     PGresult *r = NULL;
-    enum oc_status st = oc_db_q(
+    enum oc_status st = ordered_scans(c, true);
+    if (st != OC_OK)
+        return st;
+    st = oc_db_q(
         c, &r,
         "SELECT " CALL_COLS ", l.lead, p.result,"
         " " MS("coalesce(p.answered_at, p.calling_at, p.queued_at)")
@@ -1683,8 +1707,12 @@ enum oc_status store_due_calls(struct oc_db_conn *c, const char *tenant, const c
         " AND " DUE_KEY " <= now()"
         " ORDER BY " DUE_KEY ", c.created_at LIMIT $3::int FOR UPDATE OF c SKIP LOCKED",
         tenant, campaign_id, fmt(a, limit));
-    if (st != OC_OK)
+    if (st == OC_OK)
+        st = ordered_scans(c, false);
+    if (st != OC_OK) {
+        PQclear(r);
         return st;
+    }
     size_t rows = (size_t)PQntuples(r);
     struct store_due_call *v = oc_arena_alloc(a, sizeof(*v) * (rows ? rows : 1));
     if (!v) {

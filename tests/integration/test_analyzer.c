@@ -65,7 +65,8 @@ static void publish_ended(struct oc_bus *bus, const struct call *c, const char *
     e.cause = OCPB__HANGUP_CAUSE__HANGUP_CAUSE_AGENT_HANGUP;
     e.sip_code = 200;
     e.amd = OCPB__AMD_RESULT__AMD_RESULT_HUMAN;
-    e.language = strcmp(lang, "en") == 0 ? OCPB__LANGUAGE__LANGUAGE_EN : OCPB__LANGUAGE__LANGUAGE_ES;
+    e.language =
+        strcmp(lang, "en") == 0 ? OCPB__LANGUAGE__LANGUAGE_EN : OCPB__LANGUAGE__LANGUAGE_ES;
     e.timezone = (char *)zone;
     e.country = strcmp(lang, "en") == 0 ? "US" : "ES";
     e.contact_name = "Contacto de prueba";
@@ -73,8 +74,8 @@ static void publish_ended(struct oc_bus *bus, const struct call *c, const char *
     cr_assert_leq(n, 8);
     for (size_t i = 0; i < n; i++) {
         ocpb__transcript_turn__init(&tt[i]);
-        tt[i].speaker = turns[i][0] == 'a' ? OCPB__SPEAKER__SPEAKER_AGENT
-                                           : OCPB__SPEAKER__SPEAKER_CONTACT;
+        tt[i].speaker =
+            turns[i][0] == 'a' ? OCPB__SPEAKER__SPEAKER_AGENT : OCPB__SPEAKER__SPEAKER_CONTACT;
         tt[i].text = (char *)turns[i] + 2;
         tt[i].start_ms = (int64_t)i * 5000;
         tt[i].end_ms = (int64_t)i * 5000 + 4000;
@@ -95,8 +96,8 @@ static Ocpb__AnalysisDone *wait_done(natsSubscription *sub, const char *call_id)
         natsMsg *m = NULL;
         if (natsSubscription_NextMsg(&m, sub, 250) != NATS_OK)
             continue;
-        Ocpb__AnalysisDone *d = ocpb__analysis_done__unpack(
-            NULL, (size_t)natsMsg_GetDataLength(m), (const uint8_t *)natsMsg_GetData(m));
+        Ocpb__AnalysisDone *d = ocpb__analysis_done__unpack(NULL, (size_t)natsMsg_GetDataLength(m),
+                                                            (const uint8_t *)natsMsg_GetData(m));
         natsMsg_Destroy(m);
         if (d && d->analysis && strcmp(d->analysis->call_id, call_id) == 0)
             return d;
@@ -123,9 +124,8 @@ static enum oc_status get_analysis(struct oc_bus *bus, const char *tenant, const
     req.call_id = (char *)call_id;
     struct oc_call call = {.tenant_id = tenant, .timeout_ms = 5000};
     char err[256] = "";
-    return oc_bus_call(bus, "analysis.get", &call, &req.base,
-                       &ocpb__get_analysis_reply__descriptor, NULL, (ProtobufCMessage **)out, err,
-                       sizeof(err));
+    return oc_bus_call(bus, "analysis.get", &call, &req.base, &ocpb__get_analysis_reply__descriptor,
+                       NULL, (ProtobufCMessage **)out, err, sizeof(err));
 }
 
 Test(analyzer, call_ended_gives_analysis_done_and_get_answers_its_tenant_only, .timeout = 60)
@@ -195,12 +195,12 @@ Test(analyzer, a_call_delivered_twice_is_analysed_once, .timeout = 60)
         "a Hi, this is Chris from SunPeak Solar.",
         "c Oh, I'm interested, but I'm swamped right now. Call me next week.",
     };
-    publish_ended(bus, &c, "en", "America/New_York", "+16175550100", TUESDAY_NEW_YORK_MS, turns,
-                  2, "");
+    publish_ended(bus, &c, "en", "America/New_York", "+16175550100", TUESDAY_NEW_YORK_MS, turns, 2,
+                  "");
     Ocpb__AnalysisDone *first = wait_done(done, c.call_id);
     /* The same call's end again (a second reporter, or a redelivery). */
-    publish_ended(bus, &c, "en", "America/New_York", "+16175550100", TUESDAY_NEW_YORK_MS, turns,
-                  2, ":again");
+    publish_ended(bus, &c, "en", "America/New_York", "+16175550100", TUESDAY_NEW_YORK_MS, turns, 2,
+                  ":again");
 
     Ocpb__ListAnalysesRequest req = OCPB__LIST_ANALYSES_REQUEST__INIT;
     req.campaign_id = c.campaign_id;
@@ -236,8 +236,8 @@ Test(analyzer, a_do_not_call_request_reaches_analysis_done, .timeout = 60)
         "a Hi Rose, this is Ted from Verity Wireless...",
         "c Take me off your list. Don't call me again.",
     };
-    publish_ended(bus, &c, "en", "America/New_York", "+16175550101", TUESDAY_NEW_YORK_MS, turns,
-                  2, "");
+    publish_ended(bus, &c, "en", "America/New_York", "+16175550101", TUESDAY_NEW_YORK_MS, turns, 2,
+                  "");
     Ocpb__AnalysisDone *d = wait_done(done, c.call_id);
     cr_expect_eq(d->analysis->outcome, OCPB__OUTCOME__OUTCOME_NOT_INTERESTED);
     cr_assert_not_null(d->analysis->dnc);

@@ -72,8 +72,8 @@ static void *ok(const char *tenant, const char *subject, const ProtobufCMessage 
 }
 
 /* Imports csv into campaign and waits for the report. Caller frees. */
-static Ocpb__ImportLeadsReply *import_csv(const char *tenant, const char *campaign,
-                                          const char *csv, size_t len)
+static Ocpb__ImportLeadsReply *import_csv(const char *tenant, const char *campaign, const char *csv,
+                                          size_t len)
 {
     Ocpb__ImportLeadsRequest q = OCPB__IMPORT_LEADS_REQUEST__INIT;
     q.campaign_id = (char *)campaign;
@@ -238,7 +238,8 @@ Test(leads, a_latin1_file_with_semicolons_is_converted)
     char tenant[37], campaign[37];
     uuid(tenant);
     uuid(campaign);
-    const char csv[] = "Nombre;Apellidos;Tel\xE9" "fono;Empresa\n"
+    const char csv[] = "Nombre;Apellidos;Tel\xE9"
+                       "fono;Empresa\n"
                        "Jos\xE9;Mu\xF1oz;612 34 56 78;Caf\xE9 S.L.\n";
     Ocpb__ImportLeadsReply *r = import_csv(tenant, campaign, csv, sizeof(csv) - 1);
     cr_assert_eq(r->job->imported, 1, "%s", r->job->error);
@@ -267,9 +268,8 @@ Test(leads, a_file_that_is_not_csv_fails_as_a_whole_with_a_reason)
     ocpb__import_leads_reply__free_unpacked(r, NULL);
 }
 
-static Ocpb__SendImportChunkReply *chunk(const char *tenant, const char *subject,
-                                         const char *job, uint32_t seq, const char *data,
-                                         size_t len, bool last)
+static Ocpb__SendImportChunkReply *chunk(const char *tenant, const char *subject, const char *job,
+                                         uint32_t seq, const char *data, size_t len, bool last)
 {
     Ocpb__SendImportChunkRequest q = OCPB__SEND_IMPORT_CHUNK_REQUEST__INIT;
     q.job_id = (char *)job;
@@ -299,8 +299,8 @@ Test(leads, a_streamed_import_reads_chunks_split_anywhere)
     m[1].field = "name";
     q.mapping = mp;
     q.n_mapping = 2;
-    Ocpb__ImportLeadsReply *r = ok(tenant, "leads.import", &q.base,
-                                   &ocpb__import_leads_reply__descriptor);
+    Ocpb__ImportLeadsReply *r =
+        ok(tenant, "leads.import", &q.base, &ocpb__import_leads_reply__descriptor);
     cr_assert_str_neq(r->chunk_subject, "");
     char *subject = strdup(r->chunk_subject), *job = strdup(r->job->id);
     ocpb__import_leads_reply__free_unpacked(r, NULL);
@@ -358,14 +358,17 @@ Test(leads, leads_are_created_listed_page_by_page_updated_and_deleted)
     for (unsigned i = 0; i < 5; i++) {
         test_phone(phones[i], i + 1);
         Ocpb__Lead l = OCPB__LEAD__INIT;
+        char name[16];
+        snprintf(name, sizeof(name), "Lead %c", "CEADB"[i]);
         l.campaign_id = campaign;
-        l.name = "Lead";
+        l.name = name;
         l.phone_raw = phones[i];
+        l.timezone = "Europe/Madrid"; /* explicit: the campaign is not asked */
         Ocpb__CreateLeadRequest q = OCPB__CREATE_LEAD_REQUEST__INIT;
         q.lead = &l;
         q.default_region = "ES";
-        Ocpb__CreateLeadReply *r = ok(tenant, "leads.create", &q.base,
-                                      &ocpb__create_lead_reply__descriptor);
+        Ocpb__CreateLeadReply *r =
+            ok(tenant, "leads.create", &q.base, &ocpb__create_lead_reply__descriptor);
         cr_assert_str_eq(r->lead->phone_e164, phones[i]);
         ocpb__create_lead_reply__free_unpacked(r, NULL);
     }
@@ -373,6 +376,7 @@ Test(leads, leads_are_created_listed_page_by_page_updated_and_deleted)
     Ocpb__Lead dup = OCPB__LEAD__INIT;
     dup.campaign_id = campaign;
     dup.phone_raw = phones[0];
+    dup.timezone = "Europe/Madrid";
     Ocpb__CreateLeadRequest dq = OCPB__CREATE_LEAD_REQUEST__INIT;
     dq.lead = &dup;
     dq.default_region = "ES";
@@ -397,12 +401,33 @@ Test(leads, leads_are_created_listed_page_by_page_updated_and_deleted)
     cr_assert_eq(seen, 5);
     cr_assert_eq(pages, 3);
 
+    /* Sorted by name, descending, in pages of two. */
+    const char *want = "EDCBA";
+    seen = 0;
+    do {
+        Ocpb__ListLeadsRequest nq = OCPB__LIST_LEADS_REQUEST__INIT;
+        Ocpb__PageRequest np = OCPB__PAGE_REQUEST__INIT;
+        np.cursor = cursor ? cursor : "";
+        np.limit = 2;
+        nq.page = &np;
+        nq.campaign_id = campaign;
+        nq.sort = OCPB__LEAD_SORT__LEAD_SORT_NAME_DESC;
+        Ocpb__ListLeadsReply *l =
+            ok(tenant, "leads.list", &nq.base, &ocpb__list_leads_reply__descriptor);
+        free(cursor);
+        for (size_t i = 0; i < l->n_leads; i++, seen++)
+            cr_assert_eq(l->leads[i]->name[5], want[seen], "%s", l->leads[i]->name);
+        cursor = l->page->next_cursor[0] ? strdup(l->page->next_cursor) : NULL;
+        ocpb__list_leads_reply__free_unpacked(l, NULL);
+    } while (cursor);
+    cr_assert_eq(seen, 5);
+
     /* Text search on the number, as typed. */
     Ocpb__ListLeadsRequest sq = OCPB__LIST_LEADS_REQUEST__INIT;
     sq.campaign_id = campaign;
     sq.query = phones[2] + 3;
-    Ocpb__ListLeadsReply *found = ok(tenant, "leads.list", &sq.base,
-                                     &ocpb__list_leads_reply__descriptor);
+    Ocpb__ListLeadsReply *found =
+        ok(tenant, "leads.list", &sq.base, &ocpb__list_leads_reply__descriptor);
     cr_assert_eq(found->n_leads, 1);
     char *id = strdup(found->leads[0]->id);
     ocpb__list_leads_reply__free_unpacked(found, NULL);
@@ -418,8 +443,8 @@ Test(leads, leads_are_created_listed_page_by_page_updated_and_deleted)
     uq.lead = &u;
     uq.update_mask = mask;
     uq.n_update_mask = 3;
-    Ocpb__UpdateLeadReply *ur = ok(tenant, "leads.update", &uq.base,
-                                   &ocpb__update_lead_reply__descriptor);
+    Ocpb__UpdateLeadReply *ur =
+        ok(tenant, "leads.update", &uq.base, &ocpb__update_lead_reply__descriptor);
     cr_assert_str_eq(ur->lead->name, "Renamed");
     cr_assert_str_eq(ur->lead->email, "x@example.com");
     cr_assert_eq(ur->lead->status, OCPB__LEAD_STATUS__LEAD_STATUS_CONTACTED);
@@ -454,7 +479,7 @@ Test(leads, leads_are_created_listed_page_by_page_updated_and_deleted)
 
 struct seen {
     pthread_mutex_t mu;
-    const char *want;     /* a number (dnc.changed) or a lead id (leads.deleted) */
+    const char *want; /* a number (dnc.changed) or a lead id (leads.deleted) */
     bool found;
     bool erased;
 };
@@ -510,7 +535,8 @@ static struct oc_consumer *watch(const char *filter, oc_js_msg_cb cb, struct see
 {
     char durable[64];
     snprintf(durable, sizeof(durable), "test-leads-%d-%lld", (int)getpid(), th_now_ms() % 1000000);
-    struct oc_consumer_config cc = {.stream = "LEADS", .durable = durable, .filter_subject = filter};
+    struct oc_consumer_config cc = {
+        .stream = "LEADS", .durable = durable, .filter_subject = filter};
     struct oc_consumer *c = NULL;
     cr_assert_eq(oc_consumer_start(&c, bus, &cc, cb, s), OC_OK, "no LEADS stream");
     return c;
@@ -518,7 +544,7 @@ static struct oc_consumer *watch(const char *filter, oc_js_msg_cb cb, struct see
 
 Test(leads, dnc_check_finds_a_number_written_in_another_format)
 {
-    char tenant[37], e164[20], national[20];
+    char tenant[37], e164[20], national[24];
     uuid(tenant);
     test_phone(e164, 61);
     snprintf(national, sizeof(national), "00%s", e164 + 1); /* 0034..., no plus */
@@ -549,7 +575,8 @@ Test(leads, dnc_check_finds_a_number_written_in_another_format)
     Ocpb__CheckDncRequest chk = OCPB__CHECK_DNC_REQUEST__INIT;
     chk.phone = spaced;
     chk.default_region = "ES";
-    Ocpb__CheckDncReply *cr = ok(tenant, "dnc.check", &chk.base, &ocpb__check_dnc_reply__descriptor);
+    Ocpb__CheckDncReply *cr =
+        ok(tenant, "dnc.check", &chk.base, &ocpb__check_dnc_reply__descriptor);
     cr_assert(cr->listed, "%s is the same number as %s", spaced, national);
     cr_assert_str_eq(cr->phone_e164, e164);
     cr_assert_eq(cr->entry->risk, OCPB__DNC_RISK__DNC_RISK_HIGH);
@@ -562,8 +589,8 @@ Test(leads, dnc_check_finds_a_number_written_in_another_format)
     bq.phones = batch;
     bq.n_phones = 4;
     bq.default_region = "ES";
-    Ocpb__CheckDncBatchReply *br = ok(tenant, "dnc.check_batch", &bq.base,
-                                      &ocpb__check_dnc_batch_reply__descriptor);
+    Ocpb__CheckDncBatchReply *br =
+        ok(tenant, "dnc.check_batch", &bq.base, &ocpb__check_dnc_batch_reply__descriptor);
     cr_assert_eq(br->n_results, 4);
     cr_assert(br->results[0]->listed);
     cr_assert_not(br->results[1]->listed);
@@ -585,8 +612,8 @@ Test(leads, dnc_check_finds_a_number_written_in_another_format)
     /* The audit trail keeps both changes, newest first, with their reasons. */
     Ocpb__ListDncHistoryRequest hq = OCPB__LIST_DNC_HISTORY_REQUEST__INIT;
     hq.phone = e164;
-    Ocpb__ListDncHistoryReply *hr = ok(tenant, "dnc.history", &hq.base,
-                                       &ocpb__list_dnc_history_reply__descriptor);
+    Ocpb__ListDncHistoryReply *hr =
+        ok(tenant, "dnc.history", &hq.base, &ocpb__list_dnc_history_reply__descriptor);
     cr_assert_eq(hr->n_entries, 2);
     cr_assert_eq(hr->entries[0]->action, OCPB__DNC_ACTION__DNC_ACTION_REMOVED);
     cr_assert_str_eq(hr->entries[0]->reason, "added by mistake");
@@ -612,7 +639,8 @@ Test(leads, adding_a_number_to_the_list_marks_its_leads_do_not_call)
     iq.csv.len = (size_t)n;
     iq.default_region = "ES";
     iq.reason = "regulator list";
-    Ocpb__ImportDncReply *ir = ok(tenant, "dnc.import", &iq.base, &ocpb__import_dnc_reply__descriptor);
+    Ocpb__ImportDncReply *ir =
+        ok(tenant, "dnc.import", &iq.base, &ocpb__import_dnc_reply__descriptor);
     cr_assert_eq(ir->added, 1);
     cr_assert_eq(ir->n_rejected, 1);
     cr_assert_eq(ir->rejected[0]->line, 3);
@@ -660,7 +688,8 @@ Test(leads, erase_removes_the_lead_and_tells_the_other_services)
     Ocpb__EraseLeadRequest q = OCPB__ERASE_LEAD_REQUEST__INIT;
     q.phone = national;
     q.default_region = "ES";
-    Ocpb__EraseLeadReply *er = ok(tenant, "leads.erase", &q.base, &ocpb__erase_lead_reply__descriptor);
+    Ocpb__EraseLeadReply *er =
+        ok(tenant, "leads.erase", &q.base, &ocpb__erase_lead_reply__descriptor);
     cr_assert_eq(er->n_erased_lead_ids, 1);
     cr_assert_str_eq(er->erased_lead_ids[0], id);
     ocpb__erase_lead_reply__free_unpacked(er, NULL);
@@ -706,9 +735,8 @@ Test(leads, another_tenant_never_sees_or_changes_these_leads)
     ocpb__list_leads_reply__free_unpacked(l, NULL);
     Ocpb__AddDncRequest add = OCPB__ADD_DNC_REQUEST__INIT;
     add.phone = e164;
-    ocpb__add_dnc_reply__free_unpacked(ok(owner, "dnc.add", &add.base,
-                                          &ocpb__add_dnc_reply__descriptor),
-                                       NULL);
+    ocpb__add_dnc_reply__free_unpacked(
+        ok(owner, "dnc.add", &add.base, &ocpb__add_dnc_reply__descriptor), NULL);
 
     /* The same campaign id, the same lead id, the same number: nothing. */
     l = list_leads(intruder, campaign, NULL, 0);
@@ -745,14 +773,14 @@ Test(leads, another_tenant_never_sees_or_changes_these_leads)
                  OC_ERR_NOT_FOUND);
     Ocpb__EraseLeadRequest e = OCPB__ERASE_LEAD_REQUEST__INIT;
     e.phone = e164;
-    Ocpb__EraseLeadReply *er = ok(intruder, "leads.erase", &e.base,
-                                  &ocpb__erase_lead_reply__descriptor);
+    Ocpb__EraseLeadReply *er =
+        ok(intruder, "leads.erase", &e.base, &ocpb__erase_lead_reply__descriptor);
     cr_assert_eq(er->n_erased_lead_ids, 0);
     ocpb__erase_lead_reply__free_unpacked(er, NULL);
     Ocpb__GetImportJobRequest gj = OCPB__GET_IMPORT_JOB_REQUEST__INIT;
     gj.id = job;
-    cr_assert_eq(call(intruder, "leads.imports.get", &gj.base, &ocpb__get_import_job_reply__descriptor,
-                      &out, err, sizeof(err)),
+    cr_assert_eq(call(intruder, "leads.imports.get", &gj.base,
+                      &ocpb__get_import_job_reply__descriptor, &out, err, sizeof(err)),
                  OC_ERR_NOT_FOUND);
     Ocpb__ListRejectedRowsRequest rq = OCPB__LIST_REJECTED_ROWS_REQUEST__INIT;
     rq.job_id = job;
@@ -760,13 +788,14 @@ Test(leads, another_tenant_never_sees_or_changes_these_leads)
                       &ocpb__list_rejected_rows_reply__descriptor, &out, err, sizeof(err)),
                  OC_ERR_NOT_FOUND);
     Ocpb__ListImportJobsRequest lj = OCPB__LIST_IMPORT_JOBS_REQUEST__INIT;
-    Ocpb__ListImportJobsReply *jr = ok(intruder, "leads.imports.list", &lj.base,
-                                       &ocpb__list_import_jobs_reply__descriptor);
+    Ocpb__ListImportJobsReply *jr =
+        ok(intruder, "leads.imports.list", &lj.base, &ocpb__list_import_jobs_reply__descriptor);
     cr_assert_eq(jr->n_jobs, 0);
     ocpb__list_import_jobs_reply__free_unpacked(jr, NULL);
     Ocpb__CheckDncRequest chk = OCPB__CHECK_DNC_REQUEST__INIT;
     chk.phone = e164;
-    Ocpb__CheckDncReply *cr = ok(intruder, "dnc.check", &chk.base, &ocpb__check_dnc_reply__descriptor);
+    Ocpb__CheckDncReply *cr =
+        ok(intruder, "dnc.check", &chk.base, &ocpb__check_dnc_reply__descriptor);
     cr_assert_not(cr->listed, "another tenant's do-not-call list is not this one's");
     ocpb__check_dnc_reply__free_unpacked(cr, NULL);
     Ocpb__RemoveDncRequest rm = OCPB__REMOVE_DNC_REQUEST__INIT;
@@ -889,7 +918,8 @@ Test(leads, the_lead_status_follows_its_calls_and_their_analysis)
 
     Ocpb__CheckDncRequest chk = OCPB__CHECK_DNC_REQUEST__INIT;
     chk.phone = e164;
-    Ocpb__CheckDncReply *cr = ok(tenant, "dnc.check", &chk.base, &ocpb__check_dnc_reply__descriptor);
+    Ocpb__CheckDncReply *cr =
+        ok(tenant, "dnc.check", &chk.base, &ocpb__check_dnc_reply__descriptor);
     cr_assert(cr->listed, "the contact's request put the number on the list");
     cr_assert_eq(cr->entry->source, OCPB__DNC_SOURCE__DNC_SOURCE_CALL_ANALYSIS);
     cr_assert_str_eq(cr->entry->call_id, call_id);

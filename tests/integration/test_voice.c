@@ -242,11 +242,17 @@ static void voice_teardown(struct voice *v)
     oc_bus_free(v->bus);
 }
 
-/* numbers.create for a SIP trunk at 127.0.0.1:port. */
-static char *create_number(struct voice *v, int port)
+/* numbers.create for a SIP trunk at 127.0.0.1:port, with digest credentials when user is set. */
+static char *create_number_auth(struct voice *v, int port, const char *user, const char *password)
 {
     Ocpb__CreateNumberRequest req = OCPB__CREATE_NUMBER_REQUEST__INIT;
     Ocpb__PhoneNumber n = OCPB__PHONE_NUMBER__INIT;
+    Ocpb__NumberCredentials cred = OCPB__NUMBER_CREDENTIALS__INIT;
+    if (user) {
+        cred.username = (char *)user;
+        cred.password = (char *)password;
+        req.credentials = &cred;
+    }
     Ocpb__CreateNumberReply *reply = NULL;
     char trunk[64], err[256];
     snprintf(trunk, sizeof(trunk), "sip:127.0.0.1:%d", port);
@@ -263,6 +269,11 @@ static char *create_number(struct voice *v, int port)
     char *id = strdup(reply->number->id);
     ocpb__create_number_reply__free_unpacked(reply, NULL);
     return id;
+}
+
+static char *create_number(struct voice *v, int port)
+{
+    return create_number_auth(v, port, NULL, NULL);
 }
 
 struct job_opts {
@@ -879,4 +890,38 @@ Test(voice, a_dialer_copy_stopping_mid_call_hangs_up_and_the_call_is_reported)
     cr_assert_eq(th_stack("start-service dialer"), 0);
     free(call_id);
     voice_teardown(&v);
+}
+
+/* ------------------------------------------------------------ a trunk with credentials */
+
+static void call_through_auth_trunk(const char *password, Ocpb__HangupCause want, int want_code)
+{
+    cr_assert(have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    struct voice v;
+    voice_setup(&v);
+    int port;
+    sipp_start(&v.peer, "auth_busy.xml", &port);
+    v.peer_started = true;
+    v.number_id = create_number_auth(&v, port, "acme", password);
+
+    struct job_opts o = {.phone = "+34910000031", .trunk_port = port};
+    char *call_id = publish_job(&v, &o);
+    Ocpb__CallEnded *e = expect_ended(&v, call_id, 10000);
+    cr_assert_eq(e->cause, want, "cause %d", e->cause);
+    cr_assert_eq(e->sip_code, want_code, "sip code %d", e->sip_code);
+    cr_assert_eq(child_stop(&v.peer, 5000), 0, "sipp saw its call through (log %s)", v.peer.log);
+    v.peer_started = false;
+    free(call_id);
+    voice_teardown(&v);
+}
+
+Test(voice, a_trunk_that_asks_for_credentials_gets_the_numbers_own)
+{
+    /* The password is sealed at rest and opened only to answer the challenge. */
+    call_through_auth_trunk("s3cret", OCPB__HANGUP_CAUSE__HANGUP_CAUSE_BUSY, 486);
+}
+
+Test(voice, wrong_credentials_end_the_attempt_as_failed)
+{
+    call_through_auth_trunk("wrong", OCPB__HANGUP_CAUSE__HANGUP_CAUSE_FAILED, 403);
 }

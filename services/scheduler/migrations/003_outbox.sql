@@ -11,8 +11,12 @@ DROP INDEX IF EXISTS calls_due;
 DROP INDEX IF EXISTS calls_stuck;
 -- No query reads scheduled calls across campaigns by time.
 DROP INDEX IF EXISTS calls_scheduled;
--- A call's transitions are read in sequence order (call_events_seq).
+-- A call's transitions are read in sequence order, and deleting a call
+-- deletes its transitions: one index on (tenant_id, call_id, seq) serves
+-- both, where 002 had two.
 DROP INDEX IF EXISTS call_events_call;
+DROP INDEX IF EXISTS call_events_seq;
+CREATE UNIQUE INDEX call_events_seq ON call_events (tenant_id, call_id, seq);
 DROP INDEX IF EXISTS call_events_pending;
 ALTER TABLE call_events DROP COLUMN IF EXISTS payload, DROP COLUMN IF EXISTS pending;
 

@@ -60,10 +60,10 @@ static int on_completion(struct mg_connection *conn, void *cbdata)
         status = 400;
     char *out;
     if (status == 200) {
-        json_t *o = json_pack("{s:s,s:s,s:[{s:i,s:{s:s,s:s},s:s}]}", "id", "chatcmpl-fake",
-                              "object", "chat.completion", "choices", "index", 0, "message",
-                              "role", "assistant", "content", content ? content : "", "finish_reason",
-                              "stop");
+        json_t *o =
+            json_pack("{s:s,s:s,s:[{s:i,s:{s:s,s:s},s:s}]}", "id", "chatcmpl-fake", "object",
+                      "chat.completion", "choices", "index", 0, "message", "role", "assistant",
+                      "content", content ? content : "", "finish_reason", "stop");
         out = json_dumps(o, JSON_COMPACT);
         json_decref(o);
     } else {

@@ -220,9 +220,9 @@ Test(email_extract, reads_spelled_addresses)
 {
     cr_expect_str_eq(email_in("apunta: jota, o, ese, e, arroba gmail punto com", LANG_ES),
                      "jose@gmail.com");
-    cr_expect_str_eq(email_in("ele, o, pe, e, zeta, guion bajo, ene, arroba yahoo punto es",
-                              LANG_ES),
-                     "lopez_n@yahoo.es");
+    cr_expect_str_eq(
+        email_in("ele, o, pe, e, zeta, guion bajo, ene, arroba yahoo punto es", LANG_ES),
+        "lopez_n@yahoo.es");
     cr_expect_str_eq(email_in("it's j-o-h-n dot s-m-i-t-h at gmail dot com", LANG_EN),
                      "john.smith@gmail.com");
     cr_expect_str_eq(email_in("m, i, k, e, underscore, r, o, s, s at yahoo dot com", LANG_EN),

@@ -40,8 +40,11 @@ static const struct turn turns[] = {
 
 static struct call_facts the_call(void)
 {
-    struct call_facts c = {.lang = LANG_ES, .timezone = "Europe/Madrid", .country = "ES",
-                           .turns = turns, .n_turns = 2};
+    struct call_facts c = {.lang = LANG_ES,
+                           .timezone = "Europe/Madrid",
+                           .country = "ES",
+                           .turns = turns,
+                           .n_turns = 2};
     struct local_zone *z = NULL;
     cr_assert_eq(local_zone_new(&z, "Europe/Madrid"), OC_OK);
     c.started_ms = local_zone_to_ms(z, &(struct civil){2026, 3, 10, 10, 15});
@@ -58,8 +61,10 @@ static const char good[] =
 
 static struct llm_config config(long timeout_ms)
 {
-    return (struct llm_config){.url = fake_chat_url(fake), .model = "test-model",
-                               .api_key = "sk-test", .timeout_ms = timeout_ms};
+    return (struct llm_config){.url = fake_chat_url(fake),
+                               .model = "test-model",
+                               .api_key = "sk-test",
+                               .timeout_ms = timeout_ms};
 }
 
 Test(llm, reads_a_valid_answer)
@@ -152,9 +157,12 @@ static Ocpb__Analysis *analyse_with(struct analyzer *az)
 
 Test(llm, the_model_decides_when_it_answers_well)
 {
-    struct analyzer az = {.cfg = {.mode = ANALYZER_MODE_LLM, .llm_url = fake_chat_url(fake),
-                                  .llm_model = "test-model", .llm_api_key = "",
-                                  .llm_timeout_ms = 5000, .llm_tenants = ""}};
+    struct analyzer az = {.cfg = {.mode = ANALYZER_MODE_LLM,
+                                  .llm_url = fake_chat_url(fake),
+                                  .llm_model = "test-model",
+                                  .llm_api_key = "",
+                                  .llm_timeout_ms = 5000,
+                                  .llm_tenants = ""}};
     fake_chat_reply(fake, 200, good, 0);
     Ocpb__Analysis *m = analyse_with(&az);
     cr_expect_eq(m->mode, OCPB__ANALYSIS_MODE__ANALYSIS_MODE_LLM);
@@ -164,9 +172,12 @@ Test(llm, the_model_decides_when_it_answers_well)
 
 Test(llm, falls_back_to_the_rules_and_says_why)
 {
-    struct analyzer az = {.cfg = {.mode = ANALYZER_MODE_LLM, .llm_url = fake_chat_url(fake),
-                                  .llm_model = "test-model", .llm_api_key = "",
-                                  .llm_timeout_ms = 5000, .llm_tenants = ""}};
+    struct analyzer az = {.cfg = {.mode = ANALYZER_MODE_LLM,
+                                  .llm_url = fake_chat_url(fake),
+                                  .llm_model = "test-model",
+                                  .llm_api_key = "",
+                                  .llm_timeout_ms = 5000,
+                                  .llm_tenants = ""}};
     fake_chat_reply(fake, 200, "{\"outcome\":\"callback\"}", 0);
     Ocpb__Analysis *m = analyse_with(&az);
     cr_expect_eq(m->mode, OCPB__ANALYSIS_MODE__ANALYSIS_MODE_RULES_FALLBACK);
@@ -178,8 +189,10 @@ Test(llm, falls_back_to_the_rules_and_says_why)
 
 Test(llm, only_listed_tenants_use_the_model)
 {
-    struct analyzer az = {.cfg = {.mode = ANALYZER_MODE_LLM, .llm_url = fake_chat_url(fake),
-                                  .llm_model = "m", .llm_timeout_ms = 5000,
+    struct analyzer az = {.cfg = {.mode = ANALYZER_MODE_LLM,
+                                  .llm_url = fake_chat_url(fake),
+                                  .llm_model = "m",
+                                  .llm_timeout_ms = 5000,
                                   .llm_tenants = "11111111-1111-4111-8111-111111111111"}};
     int before = fake_chat_requests(fake);
     Ocpb__Analysis *m = analyse_with(&az);

@@ -15,39 +15,46 @@
 #include "../../../services/analyzer/tokens.h"
 
 struct expect {
-    const char *now;        /* local, in tz */
+    const char *now; /* local, in tz */
     const char *tz;
     const char *lang;
     const char *expr;
-    const char *value;      /* local ISO of the start; NULL: no time found */
+    const char *value; /* local ISO of the start; NULL: no time found */
     const char *grain;
-    const char *until;      /* local ISO of the interval's end; NULL: not checked */
+    const char *until; /* local ISO of the interval's end; NULL: not checked */
 };
 
 #define MAD "Europe/Madrid"
 #define NYC "America/New_York"
-#define TUE "2026-03-10T10:15"  /* a Tuesday */
-#define SUN "2026-03-15T11:00"  /* a Sunday */
+#define TUE "2026-03-10T10:15" /* a Tuesday */
+#define SUN "2026-03-15T11:00" /* a Sunday */
 
 static const struct expect cases[] = {
     /* weekdays and clock times, Spanish */
     {TUE, MAD, "es", "el viernes a las tres", "2026-03-13T15:00:00", "minute", NULL},
     {TUE, MAD, "es", "el viernes", "2026-03-13T00:00:00", "day", "2026-03-14T00:00:00"},
     {TUE, MAD, "es", "el martes", "2026-03-17T00:00:00", "day", NULL},
-    {TUE, MAD, "es", "el martes que viene por la mañana", "2026-03-17T09:00:00", "part_of_day", "2026-03-17T14:00:00"},
+    {TUE, MAD, "es", "el martes que viene por la mañana", "2026-03-17T09:00:00", "part_of_day",
+     "2026-03-17T14:00:00"},
     {TUE, MAD, "es", "este jueves", "2026-03-12T00:00:00", "day", NULL},
     {TUE, MAD, "es", "el próximo jueves", "2026-03-12T00:00:00", "day", NULL},
     {TUE, MAD, "es", "el jueves de la semana que viene", "2026-03-19T00:00:00", "day", NULL},
-    {TUE, MAD, "es", "el jueves de la próxima semana a las 9", "2026-03-19T09:00:00", "minute", NULL},
+    {TUE, MAD, "es", "el jueves de la próxima semana a las 9", "2026-03-19T09:00:00", "minute",
+     NULL},
     {TUE, MAD, "es", "el lunes 16", "2026-03-16T00:00:00", "day", NULL},
     {TUE, MAD, "es", "el viernes 13 de marzo a las 17:00", "2026-03-13T17:00:00", "minute", NULL},
     {TUE, MAD, "es", "mañana", "2026-03-11T00:00:00", "day", "2026-03-12T00:00:00"},
-    {TUE, MAD, "es", "mañana por la mañana", "2026-03-11T09:00:00", "part_of_day", "2026-03-11T14:00:00"},
-    {TUE, MAD, "es", "mañana por la tarde", "2026-03-11T16:00:00", "part_of_day", "2026-03-11T20:00:00"},
-    {TUE, MAD, "es", "mañana a primera hora", "2026-03-11T09:00:00", "part_of_day", "2026-03-11T10:00:00"},
-    {TUE, MAD, "es", "mañana a mediodía", "2026-03-11T12:00:00", "part_of_day", "2026-03-11T14:00:00"},
+    {TUE, MAD, "es", "mañana por la mañana", "2026-03-11T09:00:00", "part_of_day",
+     "2026-03-11T14:00:00"},
+    {TUE, MAD, "es", "mañana por la tarde", "2026-03-11T16:00:00", "part_of_day",
+     "2026-03-11T20:00:00"},
+    {TUE, MAD, "es", "mañana a primera hora", "2026-03-11T09:00:00", "part_of_day",
+     "2026-03-11T10:00:00"},
+    {TUE, MAD, "es", "mañana a mediodía", "2026-03-11T12:00:00", "part_of_day",
+     "2026-03-11T14:00:00"},
     {TUE, MAD, "es", "pasado mañana", "2026-03-12T00:00:00", "day", NULL},
-    {TUE, MAD, "es", "pasado mañana por la noche", "2026-03-12T20:00:00", "part_of_day", "2026-03-12T22:00:00"},
+    {TUE, MAD, "es", "pasado mañana por la noche", "2026-03-12T20:00:00", "part_of_day",
+     "2026-03-12T22:00:00"},
     {TUE, MAD, "es", "pasado mañana a las 10", "2026-03-12T10:00:00", "minute", NULL},
     {TUE, MAD, "es", "hoy a las cinco", "2026-03-10T17:00:00", "minute", NULL},
     {TUE, MAD, "es", "esta tarde", "2026-03-10T16:00:00", "part_of_day", "2026-03-10T20:00:00"},
@@ -77,14 +84,19 @@ static const struct expect cases[] = {
     {TUE, MAD, "es", "sobre las cinco", "2026-03-10T17:00:00", "hour", NULL},
     {TUE, MAD, "es", "a eso de las seis", "2026-03-10T18:00:00", "hour", NULL},
     {TUE, MAD, "es", "hacia las once", "2026-03-10T11:00:00", "hour", NULL},
-    {TUE, MAD, "es", "entre las cuatro y las seis", "2026-03-10T16:00:00", "minute", "2026-03-10T18:00:00"},
+    {TUE, MAD, "es", "entre las cuatro y las seis", "2026-03-10T16:00:00", "minute",
+     "2026-03-10T18:00:00"},
     {TUE, MAD, "es", "de 4 a 6", "2026-03-10T16:00:00", "minute", "2026-03-10T18:00:00"},
-    {TUE, MAD, "es", "a partir de las cinco", "2026-03-10T17:00:00", "minute", "2026-03-10T20:00:00"},
+    {TUE, MAD, "es", "a partir de las cinco", "2026-03-10T17:00:00", "minute",
+     "2026-03-10T20:00:00"},
     {TUE, MAD, "es", "después de las 6", "2026-03-10T18:00:00", "minute", "2026-03-10T21:00:00"},
     {TUE, MAD, "es", "antes de las doce", "2026-03-10T10:30:00", "minute", "2026-03-10T12:00:00"},
-    {TUE, MAD, "es", "mañana antes de las doce", "2026-03-11T09:00:00", "minute", "2026-03-11T12:00:00"},
-    {TUE, MAD, "es", "hasta las cinco estoy reunido", "2026-03-10T17:00:00", "minute", "2026-03-10T20:00:00"},
-    {TUE, MAD, "es", "mañana a partir de las diez", "2026-03-11T10:00:00", "minute", "2026-03-11T13:00:00"},
+    {TUE, MAD, "es", "mañana antes de las doce", "2026-03-11T09:00:00", "minute",
+     "2026-03-11T12:00:00"},
+    {TUE, MAD, "es", "hasta las cinco estoy reunido", "2026-03-10T17:00:00", "minute",
+     "2026-03-10T20:00:00"},
+    {TUE, MAD, "es", "mañana a partir de las diez", "2026-03-11T10:00:00", "minute",
+     "2026-03-11T13:00:00"},
     {TUE, MAD, "es", "el jueves por la tarde a las cinco", "2026-03-12T17:00:00", "minute", NULL},
     {TUE, MAD, "es", "el jueves a las cinco, por la tarde", "2026-03-12T17:00:00", "minute", NULL},
     /* offsets and ranges, Spanish */
@@ -112,8 +124,10 @@ static const struct expect cases[] = {
     {TUE, MAD, "es", "el mes que viene", "2026-04-01T00:00:00", "month", "2026-05-01T00:00:00"},
     {TUE, MAD, "es", "a finales de mes", "2026-03-27T00:00:00", "week", "2026-04-01T00:00:00"},
     {TUE, MAD, "es", "a fin de mes", "2026-03-27T00:00:00", "week", "2026-04-01T00:00:00"},
-    {TUE, MAD, "es", "a finales del mes que viene", "2026-04-26T00:00:00", "week", "2026-05-01T00:00:00"},
-    {TUE, MAD, "es", "a principios del mes que viene", "2026-04-01T00:00:00", "week", "2026-04-06T00:00:00"},
+    {TUE, MAD, "es", "a finales del mes que viene", "2026-04-26T00:00:00", "week",
+     "2026-05-01T00:00:00"},
+    {TUE, MAD, "es", "a principios del mes que viene", "2026-04-01T00:00:00", "week",
+     "2026-04-06T00:00:00"},
     {TUE, MAD, "es", "a mediados de mes", "2026-03-14T00:00:00", "week", "2026-03-17T00:00:00"},
     {TUE, MAD, "es", "a principios de mayo", "2026-05-01T00:00:00", "week", "2026-05-06T00:00:00"},
     {TUE, MAD, "es", "a mediados de abril", "2026-04-14T00:00:00", "week", "2026-04-17T00:00:00"},
@@ -140,7 +154,8 @@ static const struct expect cases[] = {
     {TUE, MAD, "es", "el 30 de febrero", NULL, NULL, NULL},
     /* corrections and negation, Spanish */
     {TUE, MAD, "es", "no el viernes, el lunes", "2026-03-16T00:00:00", "day", NULL},
-    {TUE, MAD, "es", "el viernes no puedo, mejor el lunes a las diez y media", "2026-03-16T10:30:00", "minute", NULL},
+    {TUE, MAD, "es", "el viernes no puedo, mejor el lunes a las diez y media",
+     "2026-03-16T10:30:00", "minute", NULL},
     {TUE, MAD, "es", "el viernes no, mejor el martes", "2026-03-17T00:00:00", "day", NULL},
     {TUE, MAD, "es", "mañana no, pasado mañana", "2026-03-12T00:00:00", "day", NULL},
     {TUE, MAD, "es", "el jueves me viene fatal, el viernes", "2026-03-13T00:00:00", "day", NULL},
@@ -165,15 +180,19 @@ static const struct expect cases[] = {
     {TUE, NYC, "en", "this Friday", "2026-03-13T00:00:00", "day", NULL},
     {TUE, NYC, "en", "this coming Friday", "2026-03-13T00:00:00", "day", NULL},
     {TUE, NYC, "en", "Friday next week", "2026-03-20T00:00:00", "day", NULL},
-    {TUE, NYC, "en", "next Tuesday morning", "2026-03-17T09:00:00", "part_of_day", "2026-03-17T12:00:00"},
+    {TUE, NYC, "en", "next Tuesday morning", "2026-03-17T09:00:00", "part_of_day",
+     "2026-03-17T12:00:00"},
     {TUE, NYC, "en", "Monday the 16th", "2026-03-16T00:00:00", "day", NULL},
     {TUE, NYC, "en", "Thursday the 12th at 9", "2026-03-12T09:00:00", "minute", NULL},
     {TUE, NYC, "en", "tomorrow", "2026-03-11T00:00:00", "day", NULL},
-    {TUE, NYC, "en", "tomorrow morning", "2026-03-11T09:00:00", "part_of_day", "2026-03-11T12:00:00"},
-    {TUE, NYC, "en", "tomorrow afternoon", "2026-03-11T13:00:00", "part_of_day", "2026-03-11T17:00:00"},
+    {TUE, NYC, "en", "tomorrow morning", "2026-03-11T09:00:00", "part_of_day",
+     "2026-03-11T12:00:00"},
+    {TUE, NYC, "en", "tomorrow afternoon", "2026-03-11T13:00:00", "part_of_day",
+     "2026-03-11T17:00:00"},
     {TUE, NYC, "en", "tomorrow at noon", "2026-03-11T12:00:00", "minute", NULL},
     {TUE, NYC, "en", "the day after tomorrow", "2026-03-12T00:00:00", "day", NULL},
-    {TUE, NYC, "en", "day after tomorrow, first thing", "2026-03-12T09:00:00", "part_of_day", "2026-03-12T10:00:00"},
+    {TUE, NYC, "en", "day after tomorrow, first thing", "2026-03-12T09:00:00", "part_of_day",
+     "2026-03-12T10:00:00"},
     {TUE, NYC, "en", "today at 5", "2026-03-10T17:00:00", "minute", NULL},
     {TUE, NYC, "en", "this afternoon", "2026-03-10T13:00:00", "part_of_day", "2026-03-10T17:00:00"},
     {TUE, NYC, "en", "this evening at 6", "2026-03-10T18:00:00", "minute", NULL},
@@ -204,7 +223,8 @@ static const struct expect cases[] = {
     {TUE, NYC, "en", "between 4 and 6", "2026-03-10T16:00:00", "minute", "2026-03-10T18:00:00"},
     {TUE, NYC, "en", "between 2 and 4pm", "2026-03-10T14:00:00", "minute", "2026-03-10T16:00:00"},
     {TUE, NYC, "en", "from 1 to 3", "2026-03-10T13:00:00", "minute", "2026-03-10T15:00:00"},
-    {TUE, NYC, "en", "I'm in meetings until 5", "2026-03-10T17:00:00", "minute", "2026-03-10T20:00:00"},
+    {TUE, NYC, "en", "I'm in meetings until 5", "2026-03-10T17:00:00", "minute",
+     "2026-03-10T20:00:00"},
     {TUE, NYC, "en", "tomorrow after 10", "2026-03-11T10:00:00", "minute", "2026-03-11T13:00:00"},
     {TUE, NYC, "en", "at lunchtime", "2026-03-10T12:00:00", "part_of_day", "2026-03-10T14:00:00"},
     {TUE, NYC, "en", "after lunch", "2026-03-10T13:00:00", "part_of_day", "2026-03-10T16:00:00"},
@@ -234,7 +254,8 @@ static const struct expect cases[] = {
     {TUE, NYC, "en", "this weekend", "2026-03-14T00:00:00", "day", "2026-03-16T00:00:00"},
     {TUE, NYC, "en", "next month", "2026-04-01T00:00:00", "month", "2026-05-01T00:00:00"},
     {TUE, NYC, "en", "end of the month", "2026-03-27T00:00:00", "week", "2026-04-01T00:00:00"},
-    {TUE, NYC, "en", "at the end of next month", "2026-04-26T00:00:00", "week", "2026-05-01T00:00:00"},
+    {TUE, NYC, "en", "at the end of next month", "2026-04-26T00:00:00", "week",
+     "2026-05-01T00:00:00"},
     {TUE, NYC, "en", "early next month", "2026-04-01T00:00:00", "week", "2026-04-06T00:00:00"},
     {TUE, NYC, "en", "mid-month", "2026-03-14T00:00:00", "week", "2026-03-17T00:00:00"},
     {TUE, NYC, "en", "early May", "2026-05-01T00:00:00", "week", "2026-05-06T00:00:00"},
@@ -259,11 +280,13 @@ static const struct expect cases[] = {
     {TUE, NYC, "en", "may I ask who is calling", NULL, NULL, NULL},
     /* corrections and negation, English */
     {TUE, NYC, "en", "not Friday, Monday", "2026-03-16T00:00:00", "day", NULL},
-    {TUE, NYC, "en", "Friday's no good, make it Monday at 10", "2026-03-16T10:00:00", "minute", NULL},
+    {TUE, NYC, "en", "Friday's no good, make it Monday at 10", "2026-03-16T10:00:00", "minute",
+     NULL},
     {TUE, NYC, "en", "Friday doesn't work, how about Thursday", "2026-03-12T00:00:00", "day", NULL},
     {TUE, NYC, "en", "not on Wednesday, on Thursday", "2026-03-12T00:00:00", "day", NULL},
     {TUE, NYC, "en", "instead of Monday, Tuesday", "2026-03-17T00:00:00", "day", NULL},
-    {TUE, NYC, "en", "tomorrow's no good, Thursday afternoon", "2026-03-12T13:00:00", "part_of_day", NULL},
+    {TUE, NYC, "en", "tomorrow's no good, Thursday afternoon", "2026-03-12T13:00:00", "part_of_day",
+     NULL},
     /* not times, English */
     {TUE, NYC, "en", "yesterday", NULL, NULL, NULL},
     {TUE, NYC, "en", "last week", NULL, NULL, NULL},
@@ -292,11 +315,15 @@ static const struct expect cases[] = {
     {SUN, NYC, "en", "Sunday", "2026-03-22T00:00:00", "day", NULL},
     /* daylight saving: Madrid goes forward on 2026-03-29 and back on 2026-10-25 */
     {"2026-03-27T17:30", MAD, "es", "el lunes a las diez", "2026-03-30T10:00:00", "minute", NULL},
-    {"2026-03-27T17:30", MAD, "es", "el domingo a las dos y media de la madrugada", "2026-03-29T03:30:00", "minute", NULL},
+    {"2026-03-27T17:30", MAD, "es", "el domingo a las dos y media de la madrugada",
+     "2026-03-29T03:30:00", "minute", NULL},
     {"2026-03-29T01:30", MAD, "es", "en 2 horas", "2026-03-29T04:30:00", "hour", NULL},
-    {"2026-03-28T12:00", MAD, "es", "mañana por la mañana", "2026-03-29T09:00:00", "part_of_day", "2026-03-29T14:00:00"},
-    {"2026-03-27T17:30", MAD, "es", "en tres días", "2026-03-30T00:00:00", "day", "2026-03-31T00:00:00"},
-    {"2026-10-23T18:00", MAD, "es", "el lunes a las nueve y media", "2026-10-26T09:30:00", "minute", NULL},
+    {"2026-03-28T12:00", MAD, "es", "mañana por la mañana", "2026-03-29T09:00:00", "part_of_day",
+     "2026-03-29T14:00:00"},
+    {"2026-03-27T17:30", MAD, "es", "en tres días", "2026-03-30T00:00:00", "day",
+     "2026-03-31T00:00:00"},
+    {"2026-10-23T18:00", MAD, "es", "el lunes a las nueve y media", "2026-10-26T09:30:00", "minute",
+     NULL},
     {"2026-10-25T01:30", MAD, "es", "en 3 horas", "2026-10-25T03:30:00", "hour", NULL},
     {"2026-10-24T10:00", MAD, "es", "mañana a las diez", "2026-10-25T10:00:00", "minute", NULL},
     /* daylight saving: New York goes forward on 2026-03-08 and back on 2026-11-01 */
@@ -307,11 +334,14 @@ static const struct expect cases[] = {
     {"2026-11-01T00:30", NYC, "en", "in 3 hours", "2026-11-01T02:30:00", "hour", NULL},
     {"2026-10-31T10:00", NYC, "en", "tomorrow at 10", "2026-11-01T10:00:00", "minute", NULL},
     /* month ends */
-    {"2026-01-30T10:00", MAD, "es", "a finales de mes", "2026-01-31T00:00:00", "week", "2026-02-01T00:00:00"},
-    {"2026-01-31T10:00", MAD, "es", "a finales de mes", "2026-02-24T00:00:00", "week", "2026-03-01T00:00:00"},
+    {"2026-01-30T10:00", MAD, "es", "a finales de mes", "2026-01-31T00:00:00", "week",
+     "2026-02-01T00:00:00"},
+    {"2026-01-31T10:00", MAD, "es", "a finales de mes", "2026-02-24T00:00:00", "week",
+     "2026-03-01T00:00:00"},
     {"2026-01-31T10:00", MAD, "es", "dentro de un mes", "2026-02-28T00:00:00", "day", NULL},
     {"2026-01-31T10:00", MAD, "es", "mañana", "2026-02-01T00:00:00", "day", NULL},
-    {"2026-01-31T10:00", MAD, "es", "el mes que viene", "2026-02-01T00:00:00", "month", "2026-03-01T00:00:00"},
+    {"2026-01-31T10:00", MAD, "es", "el mes que viene", "2026-02-01T00:00:00", "month",
+     "2026-03-01T00:00:00"},
     {"2026-04-20T09:30", MAD, "es", "el día 31", "2026-05-31T00:00:00", "day", NULL},
     {"2026-04-20T09:30", NYC, "en", "on the 31st", "2026-05-31T00:00:00", "day", NULL},
     {"2026-04-30T09:30", MAD, "es", "mañana", "2026-05-01T00:00:00", "day", NULL},
@@ -320,15 +350,19 @@ static const struct expect cases[] = {
     {"2026-06-30T10:00", NYC, "en", "in 2 days", "2026-07-02T00:00:00", "day", NULL},
     {"2026-08-31T10:00", NYC, "en", "in a month", "2026-09-30T00:00:00", "day", NULL},
     {"2026-12-30T10:00", MAD, "es", "el 2 de enero", "2027-01-02T00:00:00", "day", NULL},
-    {"2026-12-30T10:00", MAD, "es", "la semana que viene", "2027-01-04T00:00:00", "week", "2027-01-11T00:00:00"},
-    {"2026-12-30T10:00", MAD, "es", "el mes que viene", "2027-01-01T00:00:00", "month", "2027-02-01T00:00:00"},
+    {"2026-12-30T10:00", MAD, "es", "la semana que viene", "2027-01-04T00:00:00", "week",
+     "2027-01-11T00:00:00"},
+    {"2026-12-30T10:00", MAD, "es", "el mes que viene", "2027-01-01T00:00:00", "month",
+     "2027-02-01T00:00:00"},
     {"2026-12-31T10:00", NYC, "en", "tomorrow", "2027-01-01T00:00:00", "day", NULL},
-    {"2026-12-31T10:00", NYC, "en", "end of next month", "2027-01-27T00:00:00", "week", "2027-02-01T00:00:00"},
+    {"2026-12-31T10:00", NYC, "en", "end of next month", "2027-01-27T00:00:00", "week",
+     "2027-02-01T00:00:00"},
     /* the leap day */
     {"2028-02-28T12:00", MAD, "es", "mañana a las cinco", "2028-02-29T17:00:00", "minute", NULL},
     {"2028-02-28T12:00", MAD, "es", "pasado mañana", "2028-03-01T00:00:00", "day", NULL},
     {"2028-02-28T12:00", MAD, "es", "el 29 de febrero", "2028-02-29T00:00:00", "day", NULL},
-    {"2028-02-28T12:00", MAD, "es", "a finales de mes", "2028-02-29T00:00:00", "week", "2028-03-01T00:00:00"},
+    {"2028-02-28T12:00", MAD, "es", "a finales de mes", "2028-02-29T00:00:00", "week",
+     "2028-03-01T00:00:00"},
     {"2027-03-10T12:00", MAD, "es", "el 29 de febrero", "2028-02-29T00:00:00", "day", NULL},
     {"2026-03-10T12:00", NYC, "en", "February 29th", "2028-02-29T00:00:00", "day", NULL},
     {"2028-01-31T12:00", NYC, "en", "in a month", "2028-02-29T00:00:00", "day", NULL},
@@ -336,10 +370,14 @@ static const struct expect cases[] = {
     {"2028-02-29T12:00", NYC, "en", "tomorrow", "2028-03-01T00:00:00", "day", NULL},
     {"2024-02-28T12:00", NYC, "en", "in 2 days", "2024-03-01T00:00:00", "day", NULL},
     /* other zones */
-    {TUE, "America/Mexico_City", "es", "mañana a las 11 de la mañana", "2026-03-11T11:00:00", "minute", NULL},
-    {TUE, "America/Bogota", "es", "el próximo jueves en la tarde", "2026-03-12T16:00:00", "part_of_day", NULL},
-    {TUE, "Europe/London", "en", "tomorrow at half past nine", "2026-03-11T09:30:00", "minute", NULL},
-    {TUE, "America/Los_Angeles", "en", "Thursday afternoon", "2026-03-12T13:00:00", "part_of_day", NULL},
+    {TUE, "America/Mexico_City", "es", "mañana a las 11 de la mañana", "2026-03-11T11:00:00",
+     "minute", NULL},
+    {TUE, "America/Bogota", "es", "el próximo jueves en la tarde", "2026-03-12T16:00:00",
+     "part_of_day", NULL},
+    {TUE, "Europe/London", "en", "tomorrow at half past nine", "2026-03-11T09:30:00", "minute",
+     NULL},
+    {TUE, "America/Los_Angeles", "en", "Thursday afternoon", "2026-03-12T13:00:00", "part_of_day",
+     NULL},
 };
 
 /* Resolves expr and formats the start and end in the zone. */
@@ -453,10 +491,10 @@ static void next_day(int *y, int *m, int *d)
     }
 }
 
-static const char *const days_es[] = {"", "lunes", "martes", "miércoles", "jueves", "viernes",
-                                      "sábado", "domingo"};
-static const char *const days_en[] = {"", "Monday", "Tuesday", "Wednesday", "Thursday",
-                                      "Friday", "Saturday", "Sunday"};
+static const char *const days_es[] = {"",       "lunes",   "martes", "miércoles",
+                                      "jueves", "viernes", "sábado", "domingo"};
+static const char *const days_en[] = {"",         "Monday", "Tuesday",  "Wednesday",
+                                      "Thursday", "Friday", "Saturday", "Sunday"};
 
 /* Calls on every day of a week that crosses a month end and a DST change. */
 static const char *const gen_nows[] = {"2026-03-26T10:00", "2026-03-27T10:00", "2026-03-28T10:00",
@@ -481,8 +519,8 @@ Test(time_resolver, a_weekday_is_its_next_occurrence_after_today)
                 char expr[64];
                 snprintf(expr, sizeof(expr), l == 0 ? "el %s" : "on %s",
                          l == 0 ? days_es[wd] : days_en[wd]);
-                struct expect c = {gen_nows[k], l == 0 ? MAD : NYC, l == 0 ? "es" : "en", expr,
-                                   want, "day", NULL};
+                struct expect c = {
+                    gen_nows[k], l == 0 ? MAD : NYC, l == 0 ? "es" : "en", expr, want, "day", NULL};
                 struct time_ref r;
                 char value[32] = "", until[32];
                 n++;
@@ -499,9 +537,9 @@ Test(time_resolver, a_weekday_is_its_next_occurrence_after_today)
 
 Test(time_resolver, in_n_days_counts_calendar_days)
 {
-    static const char *const words_es[] = {"", "un", "dos", "tres", "cuatro", "cinco", "seis",
-                                           "siete", "ocho", "nueve", "diez", "once", "doce",
-                                           "trece", "catorce", "quince"};
+    static const char *const words_es[] = {"",     "un",    "dos",     "tres",  "cuatro", "cinco",
+                                           "seis", "siete", "ocho",    "nueve", "diez",   "once",
+                                           "doce", "trece", "catorce", "quince"};
     size_t n = 0, failures = 0;
     for (size_t k = 0; k < sizeof(gen_nows) / sizeof(gen_nows[0]); k++) {
         int y, m, d;
@@ -517,8 +555,9 @@ Test(time_resolver, in_n_days_counts_calendar_days)
             snprintf(exprs[1], 64, "en %d días", days);
             snprintf(exprs[2], 64, "in %d days", days);
             for (int e = 0; e < 3; e++) {
-                struct expect c = {gen_nows[k], e < 2 ? MAD : NYC, e < 2 ? "es" : "en", exprs[e],
-                                   want, "day", NULL};
+                struct expect c = {
+                    gen_nows[k], e < 2 ? MAD : NYC, e < 2 ? "es" : "en", exprs[e], want, "day",
+                    NULL};
                 struct time_ref r;
                 char value[32] = "", until[32];
                 n++;

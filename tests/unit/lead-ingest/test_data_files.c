@@ -88,8 +88,8 @@ Test(data_files, thirteen_countries_with_a_bad_number_and_a_repeat)
     cr_assert(strstr(out, "3 ok John Smith +12125550123 john@example.com America/New_York number"),
               "%s", out);
     cr_assert(strstr(out, "5 ok Marie Dubois +33612345678  Europe/Paris explicit"), "%s", out);
-    cr_assert(strstr(out, "10 ok Sofía López +5491123456789  America/Argentina/Buenos_Aires"),
-              "%s", out);
+    cr_assert(strstr(out, "10 ok Sofía López +5491123456789  America/Argentina/Buenos_Aires"), "%s",
+              out);
     cr_assert(strstr(out, "15 rejected invalid_phone"), "%s", out);
     cr_assert(strstr(out, "16 rejected duplicate_in_file duplicate: +34612345678 is already on "
                           "line 2"),
@@ -120,8 +120,9 @@ Test(data_files, quotes_line_breaks_and_a_stray_quote)
 
 Test(data_files, several_threads_give_what_one_gives)
 {
-    const char *files[] = {"mixed_countries.csv", "latin1_semicolon.csv", "quoted_multiline.csv",
-                           "tabs.csv", "pipes.csv", "bom_crlf.csv"};
+    const char *files[] = {
+        "mixed_countries.csv", "latin1_semicolon.csv", "quoted_multiline.csv", "tabs.csv",
+        "pipes.csv",           "bom_crlf.csv"};
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         char *one = run(files[i], 1, 1 << 16);
         char *four = run(files[i], 4, 1 << 16);

@@ -37,8 +37,7 @@ Test(email, refuses_typing_mistakes_with_a_reason)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char out[EMAIL_MAX + 1], why[128] = "";
-        cr_assert_not(email_check(bad[i][0], out, sizeof(out), why, sizeof(why)), "%s",
-                      bad[i][0]);
+        cr_assert_not(email_check(bad[i][0], out, sizeof(out), why, sizeof(why)), "%s", bad[i][0]);
         cr_assert(strstr(why, bad[i][1]), "%s: \"%s\"", bad[i][0], why);
     }
 }

@@ -13,19 +13,27 @@ Test(header_map, recognises_english_synonyms)
         const char *header;
         enum lead_field field;
     } cases[] = {
-        {"Name", LEAD_FIELD_NAME},           {"Full Name", LEAD_FIELD_NAME},
-        {"first_name", LEAD_FIELD_FIRST_NAME}, {"First name", LEAD_FIELD_FIRST_NAME},
-        {"Last Name", LEAD_FIELD_LAST_NAME}, {"surname", LEAD_FIELD_LAST_NAME},
-        {"Phone", LEAD_FIELD_PHONE},         {"Phone Number", LEAD_FIELD_PHONE},
-        {"Mobile", LEAD_FIELD_PHONE},        {"Cell phone", LEAD_FIELD_PHONE},
-        {"E-mail", LEAD_FIELD_EMAIL},        {"Email Address", LEAD_FIELD_EMAIL},
-        {"Company", LEAD_FIELD_COMPANY},     {"Organisation", LEAD_FIELD_COMPANY},
-        {"Time Zone", LEAD_FIELD_TIMEZONE},  {"timezone", LEAD_FIELD_TIMEZONE},
-        {"Notes", LEAD_FIELD_CUSTOM},        {"City", LEAD_FIELD_CUSTOM},
+        {"Name", LEAD_FIELD_NAME},
+        {"Full Name", LEAD_FIELD_NAME},
+        {"first_name", LEAD_FIELD_FIRST_NAME},
+        {"First name", LEAD_FIELD_FIRST_NAME},
+        {"Last Name", LEAD_FIELD_LAST_NAME},
+        {"surname", LEAD_FIELD_LAST_NAME},
+        {"Phone", LEAD_FIELD_PHONE},
+        {"Phone Number", LEAD_FIELD_PHONE},
+        {"Mobile", LEAD_FIELD_PHONE},
+        {"Cell phone", LEAD_FIELD_PHONE},
+        {"E-mail", LEAD_FIELD_EMAIL},
+        {"Email Address", LEAD_FIELD_EMAIL},
+        {"Company", LEAD_FIELD_COMPANY},
+        {"Organisation", LEAD_FIELD_COMPANY},
+        {"Time Zone", LEAD_FIELD_TIMEZONE},
+        {"timezone", LEAD_FIELD_TIMEZONE},
+        {"Notes", LEAD_FIELD_CUSTOM},
+        {"City", LEAD_FIELD_CUSTOM},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        cr_assert_eq(header_map_recognise(cases[i].header), cases[i].field, "%s",
-                     cases[i].header);
+        cr_assert_eq(header_map_recognise(cases[i].header), cases[i].field, "%s", cases[i].header);
 }
 
 Test(header_map, recognises_spanish_synonyms_with_or_without_accents)
@@ -34,21 +42,30 @@ Test(header_map, recognises_spanish_synonyms_with_or_without_accents)
         const char *header;
         enum lead_field field;
     } cases[] = {
-        {"Nombre", LEAD_FIELD_NAME},            {"Nombre completo", LEAD_FIELD_NAME},
-        {"Apellidos", LEAD_FIELD_LAST_NAME},    {"Teléfono", LEAD_FIELD_PHONE},
-        {"telefono", LEAD_FIELD_PHONE},         {"TELÉFONO MÓVIL", LEAD_FIELD_PHONE},
-        {"Móvil", LEAD_FIELD_PHONE},            {"movil", LEAD_FIELD_PHONE},
-        {"Celular", LEAD_FIELD_PHONE},          {"Tfno.", LEAD_FIELD_PHONE},
-        {"Número de teléfono", LEAD_FIELD_PHONE}, {"Correo", LEAD_FIELD_EMAIL},
-        {"Correo electrónico", LEAD_FIELD_EMAIL}, {"Empresa", LEAD_FIELD_COMPANY},
-        {"Razón social", LEAD_FIELD_COMPANY},   {"Compañía", LEAD_FIELD_COMPANY},
-        {"Zona horaria", LEAD_FIELD_TIMEZONE},  {"zona_horaria", LEAD_FIELD_TIMEZONE},
-        {"Teléfono (móvil)", LEAD_FIELD_PHONE}, {"Teléfono*", LEAD_FIELD_PHONE},
+        {"Nombre", LEAD_FIELD_NAME},
+        {"Nombre completo", LEAD_FIELD_NAME},
+        {"Apellidos", LEAD_FIELD_LAST_NAME},
+        {"Teléfono", LEAD_FIELD_PHONE},
+        {"telefono", LEAD_FIELD_PHONE},
+        {"TELÉFONO MÓVIL", LEAD_FIELD_PHONE},
+        {"Móvil", LEAD_FIELD_PHONE},
+        {"movil", LEAD_FIELD_PHONE},
+        {"Celular", LEAD_FIELD_PHONE},
+        {"Tfno.", LEAD_FIELD_PHONE},
+        {"Número de teléfono", LEAD_FIELD_PHONE},
+        {"Correo", LEAD_FIELD_EMAIL},
+        {"Correo electrónico", LEAD_FIELD_EMAIL},
+        {"Empresa", LEAD_FIELD_COMPANY},
+        {"Razón social", LEAD_FIELD_COMPANY},
+        {"Compañía", LEAD_FIELD_COMPANY},
+        {"Zona horaria", LEAD_FIELD_TIMEZONE},
+        {"zona_horaria", LEAD_FIELD_TIMEZONE},
+        {"Teléfono (móvil)", LEAD_FIELD_PHONE},
+        {"Teléfono*", LEAD_FIELD_PHONE},
         {"Ciudad", LEAD_FIELD_CUSTOM},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        cr_assert_eq(header_map_recognise(cases[i].header), cases[i].field, "%s",
-                     cases[i].header);
+        cr_assert_eq(header_map_recognise(cases[i].header), cases[i].field, "%s", cases[i].header);
 }
 
 static struct header_map *build(const char *const *h, size_t n, const struct header_rule *r,

@@ -185,8 +185,7 @@ Test(lead_import, files_that_cannot_be_imported_fail_as_a_whole)
 {
     struct out o;
     char err[320];
-    cr_assert_eq(run("name,email\nAna,a@b.es\n", 0, NULL, 0, &o, err, sizeof(err)),
-                 OC_ERR_INVALID);
+    cr_assert_eq(run("name,email\nAna,a@b.es\n", 0, NULL, 0, &o, err, sizeof(err)), OC_ERR_INVALID);
     cr_assert(strstr(err, "no phone column"), "%s", err);
     cr_assert_eq(o.nl + o.nr, 0);
     cr_assert_eq(run("", 0, NULL, 0, &o, err, sizeof(err)), OC_ERR_INVALID);
@@ -273,9 +272,10 @@ Test(check_cmd, prints_one_json_object_per_row)
     json_t *a = json_loads(out, 0, &e), *b = json_loads(nl + 1, 0, &e);
     cr_assert_not_null(a, "%s", out);
     cr_assert_not_null(b, "%s", nl + 1);
-    cr_assert(strncmp(out, "{\"line\":2,\"ok\":true,\"name\":\"Ana\",\"phone_e164\":\"+34612345678\","
-                           "\"phone_type\":\"mobile\",\"email\":\"ana@example.com\","
-                           "\"timezone\":\"Europe/Madrid\",\"fields\":{\"Notas\":\"vip\"}",
+    cr_assert(strncmp(out,
+                      "{\"line\":2,\"ok\":true,\"name\":\"Ana\",\"phone_e164\":\"+34612345678\","
+                      "\"phone_type\":\"mobile\",\"email\":\"ana@example.com\","
+                      "\"timezone\":\"Europe/Madrid\",\"fields\":{\"Notas\":\"vip\"}",
                       strlen("{\"line\":2,\"ok\":true,\"name\":\"Ana\",\"phone_e164\":"
                              "\"+34612345678\",\"phone_type\":\"mobile\",\"email\":"
                              "\"ana@example.com\",\"timezone\":\"Europe/Madrid\",\"fields\":{"

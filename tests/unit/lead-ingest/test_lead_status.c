@@ -25,8 +25,8 @@ Test(lead_status, calls_without_a_conversation_end_unreachable_only_when_none_is
                  S(PENDING));
     cr_assert_eq(lead_status_after_call(S(CALLING), C(FAILED), true, O(UNSPECIFIED)),
                  S(UNREACHABLE));
-    cr_assert_eq(lead_status_after_call(S(CALLING), C(CANCELED), true, O(UNSPECIFIED)),
-                 S(PENDING), "a canceled call is no attempt");
+    cr_assert_eq(lead_status_after_call(S(CALLING), C(CANCELED), true, O(UNSPECIFIED)), S(PENDING),
+                 "a canceled call is no attempt");
     cr_assert_eq(lead_status_after_call(S(CALLING), C(COMPLETED), false, O(UNSPECIFIED)),
                  S(CONTACTED));
     cr_assert_eq(lead_status_after_call(S(CALLING), C(SCHEDULED), false, O(UNSPECIFIED)),
@@ -35,13 +35,11 @@ Test(lead_status, calls_without_a_conversation_end_unreachable_only_when_none_is
 
 Test(lead_status, outcomes_decide_and_meetings_stay)
 {
-    cr_assert_eq(lead_status_after_analysis(S(CONTACTED), O(MEETING_SCHEDULED), false),
-                 S(MEETING));
+    cr_assert_eq(lead_status_after_analysis(S(CONTACTED), O(MEETING_SCHEDULED), false), S(MEETING));
     cr_assert_eq(lead_status_after_analysis(S(MEETING), O(CALLBACK), false), S(MEETING));
     cr_assert_eq(lead_status_after_analysis(S(MEETING), O(NOT_INTERESTED), false),
                  S(NOT_INTERESTED));
-    cr_assert_eq(lead_status_after_analysis(S(CALLING), O(WRONG_NUMBER), false),
-                 S(WRONG_NUMBER));
+    cr_assert_eq(lead_status_after_analysis(S(CALLING), O(WRONG_NUMBER), false), S(WRONG_NUMBER));
     cr_assert_eq(lead_status_after_analysis(S(CALLING), O(BUSY_VOICEMAIL), false), S(CALLING),
                  "voicemail is the call statuses' to say");
     cr_assert_eq(lead_status_after_call(S(CALLING), C(COMPLETED), false, O(NOT_INTERESTED)),

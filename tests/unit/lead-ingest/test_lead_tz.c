@@ -12,8 +12,7 @@ static struct phone_info number(const char *text, const char *region)
 {
     struct phone_info p;
     char err[128];
-    cr_assert_eq(phone_parse(text, region, true, &p, err, sizeof(err)), OC_OK, "%s: %s", text,
-                 err);
+    cr_assert_eq(phone_parse(text, region, true, &p, err, sizeof(err)), OC_OK, "%s: %s", text, err);
     return p;
 }
 
@@ -22,9 +21,9 @@ static void choose(const char *explicit_zone, const struct phone_info *p, const 
 {
     char out[LEAD_TZ_MAX], err[160];
     enum lead_tz_source src;
-    cr_assert_eq(lead_tz_choose(explicit_zone, p, campaign, out, sizeof(out), &src, err,
-                                sizeof(err)),
-                 OC_OK, "%s", err);
+    cr_assert_eq(
+        lead_tz_choose(explicit_zone, p, campaign, out, sizeof(out), &src, err, sizeof(err)), OC_OK,
+        "%s", err);
     cr_assert_str_eq(out, want);
     cr_assert_eq(src, want_src, "source %s", lead_tz_source_name(src));
 }
@@ -72,9 +71,9 @@ Test(lead_tz, an_unknown_explicit_zone_is_refused_not_replaced)
                                 err, sizeof(err)),
                  OC_ERR_INVALID);
     cr_assert(strstr(err, "Mars/Olympus"), "%s", err);
-    cr_assert_eq(lead_tz_choose("+01:00", NULL, "Europe/Madrid", out, sizeof(out), &src, err,
-                                sizeof(err)),
-                 OC_ERR_INVALID);
+    cr_assert_eq(
+        lead_tz_choose("+01:00", NULL, "Europe/Madrid", out, sizeof(out), &src, err, sizeof(err)),
+        OC_ERR_INVALID);
     cr_assert_eq(lead_tz_choose(NULL, NULL, NULL, out, sizeof(out), &src, err, sizeof(err)),
                  OC_ERR_NOT_FOUND);
 }

@@ -117,6 +117,23 @@ Test(phone, geographic_numbers_name_their_place)
     cr_assert_str_eq(p.place, "");
 }
 
+Test(phone, normalising_keeps_numbers_the_plan_does_not_know)
+{
+    char out[PHONE_E164_MAX], err[128];
+    /* Ten national digits: no Spanish number, but a do-not-call request for
+     * it must still be kept, under the same key however it is typed. */
+    cr_assert_eq(phone_normalize("+34 612 041 0001", "ES", out, err, sizeof(err)), OC_OK, "%s",
+                 err);
+    cr_assert_str_eq(out, "+346120410001");
+    cr_assert_eq(phone_normalize("0034-6120-410-001", "ES", out, err, sizeof(err)), OC_OK);
+    cr_assert_str_eq(out, "+346120410001");
+    cr_assert_eq(phone_normalize("612 34 56 78", "ES", out, err, sizeof(err)), OC_OK);
+    cr_assert_str_eq(out, "+34612345678");
+    cr_assert_eq(phone_normalize("abc", "ES", out, err, sizeof(err)), OC_ERR_INVALID);
+    cr_assert_eq(phone_normalize("", "ES", out, err, sizeof(err)), OC_ERR_INVALID);
+    cr_assert_eq(phone_normalize("612345678", NULL, out, err, sizeof(err)), OC_ERR_INVALID);
+}
+
 Test(phone, type_names_round_trip)
 {
     for (int t = PHONE_TYPE_FIXED_LINE; t <= PHONE_TYPE_UNKNOWN; t++)

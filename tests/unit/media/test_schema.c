@@ -2,8 +2,8 @@
  * media keeps nothing durable and declares no schema, so the runtime never
  * opens a database for it and would never apply a migration placed in
  * services/media/migrations/. This test makes such a file fail loudly
- * instead of being ignored in silence. It is deliberately the only test
- * here until media has logic of its own to test.
+ * instead of being ignored in silence. The media logic itself is tested
+ * in the other files of this folder.
  */
 #include <criterion/criterion.h>
 

@@ -1,0 +1,510 @@
+/*
+ * POST /v1/campaigns/{id}/leads: a lead file into a campaign, as text/csv
+ * or as the file part of multipart/form-data, answered with the import's
+ * report once lead-ingest has finished it:
+ *   200 {"import_id":..., "imported":N, "rejected":[{"line":L,"reason":...}], ...}
+ * The same route with application/json creates one lead (leads.create).
+ *
+ * The file is never held whole here. It passes from the socket to
+ * lead-ingest in chunks of UPLOAD_CHUNK bytes, below the NATS payload
+ * limit: a file that fits in one chunk goes as one leads.import request,
+ * a larger one as a streamed import (leads.import with streamed set, then
+ * its chunks in order on leads.import.<job_id>, the last one waited for).
+ * GATEWAY_MAX_UPLOAD bounds the body: a declared length over it is refused
+ * before anything is read, a chunked body as soon as it passes it.
+ *
+ * Import options come from the query string (or from form fields placed
+ * before the file): default_region, default_timezone, file_name, and
+ * map=<column>:<field> (repeatable) for columns the header synonyms miss.
+ *
+ * When a streamed upload stops half-way (the client left, the body was
+ * malformed or too large), no last chunk is sent: lead-ingest fails the
+ * job once chunks stop coming (LEAD_IMPORT_IDLE_S) and imports nothing
+ * past its last committed batch.
+ */
+#include <civetweb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "gateway.h"
+#include "oc/log.h"
+#include "proto/leads.pb-c.h"
+
+/* Below the NATS default payload limit of 1 MiB, envelope included. */
+#define UPLOAD_CHUNK (256 * 1024)
+#define UPLOAD_READ (64 * 1024)
+#define UPLOAD_MAPPINGS_MAX 256
+#define UPLOAD_FIELD_MAX 1024
+
+enum upload_kind { UPLOAD_CSV, UPLOAD_MULTIPART, UPLOAD_JSON };
+
+struct upload {
+    struct gw_request *req;
+    enum upload_kind kind;
+    Ocpb__ImportLeadsRequest start; /* options; sent with the first chunk or the whole file */
+    Ocpb__ColumnMapping *mappings[UPLOAD_MAPPINGS_MAX];
+    char *buf; /* the chunk being filled, UPLOAD_CHUNK bytes */
+    size_t len;
+    long long total; /* file bytes so far */
+    bool streaming;
+    bool last_sent; /* the last chunk went (whatever its answer) */
+    const char *chunk_subject;
+    const char *job_id;
+    uint32_t seq;
+    Ocpb__ImportJob *job; /* the report, once finished */
+
+    /* multipart only */
+    bool in_file;
+    bool file_seen;
+    bool file_done;
+    char field[GW_PARAM_MAX + 1]; /* the form field being read, "" when none */
+    char value[UPLOAD_FIELD_MAX + 1];
+    size_t value_len;
+};
+
+/* ------------------------------------------------------------ options */
+
+static enum oc_status upload_option(struct upload *u, const char *name, const char *value,
+                                    const char *where)
+{
+    struct gw_request *req = u->req;
+    char *copy = oc_arena_strdup(req->arena, value);
+
+    if (copy == NULL)
+        return OC_ERR_NOMEM;
+    if (strcmp(name, "default_region") == 0) {
+        u->start.default_region = copy;
+    } else if (strcmp(name, "default_timezone") == 0) {
+        u->start.default_timezone = copy;
+    } else if (strcmp(name, "file_name") == 0) {
+        u->start.file_name = copy;
+    } else if (strcmp(name, "map") == 0) {
+        /* Fields never hold ':', so the last one splits even "Tel: mobile:phone". */
+        char *colon = strrchr(copy, ':');
+        Ocpb__ColumnMapping *m;
+
+        if (colon == NULL || colon == copy || colon[1] == '\0')
+            return gw_fail(req, OC_ERR_INVALID, "%s \"map\" must be <column>:<field>", where);
+        if (u->start.n_mapping == UPLOAD_MAPPINGS_MAX)
+            return gw_fail(req, OC_ERR_INVALID, "more than %d column mappings",
+                           UPLOAD_MAPPINGS_MAX);
+        m = oc_arena_alloc(req->arena, sizeof(*m));
+        if (m == NULL)
+            return OC_ERR_NOMEM;
+        ocpb__column_mapping__init(m);
+        *colon = '\0';
+        m->column = copy;
+        m->field = colon + 1;
+        u->mappings[u->start.n_mapping++] = m;
+    } else {
+        return gw_fail(req, OC_ERR_INVALID, "%s \"%s\" is not known", where, name);
+    }
+    return OC_OK;
+}
+
+/* ------------------------------------------------------------ to lead-ingest */
+
+static enum oc_status upload_begin_stream(struct upload *u)
+{
+    struct gw_request *req = u->req;
+    Ocpb__ImportLeadsRequest in = u->start;
+    Ocpb__ImportLeadsReply *reply = NULL;
+    enum oc_status s;
+
+    in.streamed = true;
+    in.wait = true;
+    /* The declared length is the file's own only for a plain CSV body. */
+    in.total_bytes = u->kind == UPLOAD_CSV && req->content_length > 0 ? req->content_length : 0;
+    s = gw_call(req, "leads.import", &in.base, &ocpb__import_leads_reply__descriptor,
+                (ProtobufCMessage **)&reply);
+    if (s != OC_OK)
+        return s;
+    if (reply->chunk_subject[0] == '\0' || reply->job == NULL)
+        return gw_fail(req, OC_ERR_INTERNAL, "leads.import answered without a chunk subject");
+    u->chunk_subject = reply->chunk_subject;
+    u->job_id = reply->job->id;
+    u->streaming = true;
+    oc_info("import %s: streaming into campaign %s", u->job_id, req->param);
+    return OC_OK;
+}
+
+/* Sends the chunk in hand (the last one when last is set) and empties it. */
+static enum oc_status upload_flush(struct upload *u, bool last)
+{
+    struct gw_request *req = u->req;
+    Ocpb__SendImportChunkRequest in = OCPB__SEND_IMPORT_CHUNK_REQUEST__INIT;
+    Ocpb__SendImportChunkReply *reply = NULL;
+    int timeout = last ? (int)req->gw->cfg.import_timeout_ms : 0;
+    enum oc_status s;
+
+    if (!u->streaming && (s = upload_begin_stream(u)) != OC_OK)
+        return s;
+    in.job_id = (char *)u->job_id;
+    in.seq = u->seq;
+    in.data.data = (uint8_t *)u->buf;
+    in.data.len = u->len;
+    in.last = last;
+    u->last_sent = last;
+    s = gw_call_timeout(req, u->chunk_subject, &in.base, &ocpb__send_import_chunk_reply__descriptor,
+                        (ProtobufCMessage **)&reply, timeout);
+    /* A chunk whose answer was lost is sent again: a repeated seq changes nothing. */
+    if (s == OC_ERR_TIMEOUT && !last)
+        s = gw_call_timeout(req, u->chunk_subject, &in.base,
+                            &ocpb__send_import_chunk_reply__descriptor, (ProtobufCMessage **)&reply,
+                            timeout);
+    if (s != OC_OK)
+        return s;
+    if (reply->next_seq != u->seq + 1)
+        return gw_fail(req, OC_ERR_INTERNAL, "import %s expected chunk %u after chunk %u",
+                       u->job_id, reply->next_seq, u->seq);
+    u->seq++;
+    u->len = 0;
+    if (last)
+        u->job = reply->job;
+    return OC_OK;
+}
+
+static enum oc_status upload_write(struct upload *u, const char *data, size_t n)
+{
+    while (n > 0) {
+        size_t take;
+        enum oc_status s;
+
+        /* A full chunk goes only once more data shows it is not the last. */
+        if (u->len == UPLOAD_CHUNK && (s = upload_flush(u, false)) != OC_OK)
+            return s;
+        take = UPLOAD_CHUNK - u->len < n ? UPLOAD_CHUNK - u->len : n;
+        memcpy(u->buf + u->len, data, take);
+        u->len += take;
+        u->total += (long long)take;
+        data += take;
+        n -= take;
+    }
+    return OC_OK;
+}
+
+static enum oc_status upload_finish(struct upload *u)
+{
+    struct gw_request *req = u->req;
+    Ocpb__ImportLeadsRequest in = u->start;
+    Ocpb__ImportLeadsReply *reply = NULL;
+    enum oc_status s;
+
+    if (u->total == 0)
+        return gw_fail(req, OC_ERR_INVALID, "the file is empty");
+    if (u->streaming)
+        return upload_flush(u, true);
+    in.csv.data = (uint8_t *)u->buf;
+    in.csv.len = u->len;
+    in.wait = true;
+    s = gw_call_timeout(req, "leads.import", &in.base, &ocpb__import_leads_reply__descriptor,
+                        (ProtobufCMessage **)&reply, (int)req->gw->cfg.import_timeout_ms);
+    if (s != OC_OK)
+        return s;
+    if (reply->job == NULL)
+        return gw_fail(req, OC_ERR_INTERNAL, "leads.import answered without its job");
+    u->job = reply->job;
+    return OC_OK;
+}
+
+/* ------------------------------------------------------------ multipart */
+
+static enum oc_status upload_part_begin(void *user, const struct gw_multipart_part *part)
+{
+    struct upload *u = user;
+    struct gw_request *req = u->req;
+
+    if (u->file_done)
+        return gw_fail(req, OC_ERR_INVALID,
+                       "form field \"%s\" comes after the file: options must come first",
+                       part->name);
+    if (part->filename != NULL || strcmp(part->name, "file") == 0) {
+        if (part->filename != NULL && part->filename[0] != '\0' && u->start.file_name[0] == '\0') {
+            u->start.file_name = oc_arena_strdup(req->arena, part->filename);
+            if (u->start.file_name == NULL)
+                return OC_ERR_NOMEM;
+        }
+        u->in_file = true;
+        u->file_seen = true;
+        return OC_OK;
+    }
+    if (strlen(part->name) > GW_PARAM_MAX)
+        return gw_fail(req, OC_ERR_INVALID, "a form field's name is too long");
+    snprintf(u->field, sizeof(u->field), "%s", part->name);
+    u->value_len = 0;
+    return OC_OK;
+}
+
+static enum oc_status upload_part_data(void *user, const char *data, size_t len)
+{
+    struct upload *u = user;
+
+    if (u->in_file)
+        return upload_write(u, data, len);
+    if (u->value_len + len > UPLOAD_FIELD_MAX)
+        return gw_fail(u->req, OC_ERR_INVALID, "form field \"%s\" is over %d bytes", u->field,
+                       UPLOAD_FIELD_MAX);
+    memcpy(u->value + u->value_len, data, len);
+    u->value_len += len;
+    return OC_OK;
+}
+
+static enum oc_status upload_part_end(void *user)
+{
+    struct upload *u = user;
+
+    if (u->in_file) {
+        u->in_file = false;
+        u->file_done = true;
+        return OC_OK;
+    }
+    u->value[u->value_len] = '\0';
+    if (strlen(u->value) != u->value_len)
+        return gw_fail(u->req, OC_ERR_INVALID, "form field \"%s\" holds a NUL byte", u->field);
+    return upload_option(u, u->field, u->value, "form field");
+}
+
+/* ------------------------------------------------------------ the route */
+
+static enum oc_status upload_kind_of(struct gw_request *req, enum upload_kind *out)
+{
+    static const char *const csv_types[] = {"text/csv", "application/csv", "text/plain",
+                                            "application/vnd.ms-excel"};
+    const char *ct = req->content_type != NULL ? req->content_type : "";
+
+    ct += strspn(ct, " \t");
+    for (size_t i = 0; i < sizeof(csv_types) / sizeof(csv_types[0]); i++) {
+        size_t n = strlen(csv_types[i]);
+
+        if (strncasecmp(ct, csv_types[i], n) == 0 &&
+            (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ')) {
+            *out = UPLOAD_CSV;
+            return OC_OK;
+        }
+    }
+    if (strncasecmp(ct, "multipart/form-data", 19) == 0) {
+        *out = UPLOAD_MULTIPART;
+        return OC_OK;
+    }
+    if (strncasecmp(ct, "application/json", 16) == 0) {
+        *out = UPLOAD_JSON;
+        return OC_OK;
+    }
+    req->close = true;
+    return gw_fail(req, OC_ERR_INVALID,
+                   "Content-Type must be text/csv or multipart/form-data (a file of leads), or "
+                   "application/json (one lead)");
+}
+
+/* POST with application/json: one lead into the campaign. */
+static enum oc_status upload_one_lead(struct gw_request *req)
+{
+    static const struct gw_api_op lead_create = {
+        .subject = "leads.create",
+        .request = &ocpb__create_lead_request__descriptor,
+        .reply = &ocpb__create_lead_reply__descriptor,
+        .resource = "lead",
+    };
+    json_t *body = NULL, *given;
+    ProtobufCMessage *msg = NULL, *lead = NULL, *reply = NULL;
+    enum oc_status s;
+
+    s = gw_read_body(req, (size_t)req->gw->cfg.max_body);
+    if (s == OC_OK)
+        s = gw_parse_body(req, &body);
+    if (s != OC_OK)
+        return s;
+    given = json_object_get(body, "campaign_id");
+    if (json_is_string(given) && strcmp(json_string_value(given), req->param) != 0) {
+        json_decref(body);
+        return gw_fail(req, OC_ERR_INVALID,
+                       "field \"campaign_id\" differs from the campaign in the path");
+    }
+    if (json_object_set_new(body, "campaign_id", json_string(req->param)) != 0) {
+        json_decref(body);
+        return OC_ERR_NOMEM;
+    }
+    s = gw_api_build(req, &lead_create, body, &msg, &lead);
+    json_decref(body);
+    if (s == OC_OK)
+        s = gw_call(req, lead_create.subject, msg, lead_create.reply, &reply);
+    if (s != OC_OK)
+        return s;
+    lead = pbjson_get_message(reply, "lead");
+    if (lead == NULL)
+        return gw_fail(req, OC_ERR_INTERNAL, "leads.create answered without a lead");
+    return gw_reply_message(req, 201, lead);
+}
+
+/*
+ * The report of a finished import, as the route answers it: the headline
+ * first, then the rest of the job. "rejected" is the list of rows here
+ * (the first ones; the job counts them all in rejected_count).
+ */
+static enum oc_status upload_report(struct gw_request *req, const Ocpb__ImportJob *job)
+{
+    json_t *rejected, *rest, *out;
+
+    if (job->status == OCPB__IMPORT_JOB_STATUS__IMPORT_JOB_STATUS_FAILED)
+        return gw_fail(req, OC_ERR_INVALID, "the file could not be imported: %s",
+                       job->error[0] != '\0' ? job->error : "no reason given");
+    rejected = json_array();
+    if (rejected == NULL)
+        return OC_ERR_NOMEM;
+    for (size_t i = 0; i < job->n_rejected_rows; i++) {
+        if (json_array_append_new(rejected, pbjson_render(&job->rejected_rows[i]->base)) != 0) {
+            json_decref(rejected);
+            return OC_ERR_NOMEM;
+        }
+    }
+    out = json_pack("{s:s, s:I, s:o, s:I, s:I, s:I}", "import_id", job->id, "imported",
+                    (json_int_t)job->imported, "rejected", rejected, "rejected_count",
+                    (json_int_t)job->rejected, "duplicates", (json_int_t)job->duplicates, "rows",
+                    (json_int_t)job->rows_done);
+    rest = pbjson_render(&job->base);
+    if (out == NULL || rest == NULL) {
+        json_decref(out);
+        json_decref(rest);
+        return OC_ERR_NOMEM;
+    }
+    json_object_del(rest, "id");
+    json_object_del(rest, "rejected");
+    json_object_del(rest, "rejected_rows");
+    json_object_del(rest, "rows_done");
+    if (json_object_update_missing(out, rest) != 0) {
+        json_decref(out);
+        json_decref(rest);
+        return OC_ERR_NOMEM;
+    }
+    json_decref(rest);
+    return gw_reply(req, 200, out);
+}
+
+enum oc_status handle_lead_import(struct gw_request *req)
+{
+    struct upload *u = NULL;
+    struct gw_multipart *mp = NULL;
+    struct gw_query_param *params;
+    struct gw_multipart_cb cb;
+    enum upload_kind kind;
+    char boundary[80];
+    char *rbuf = NULL;
+    long long body_total = 0;
+    size_t n;
+    enum oc_status s;
+
+    if (!gw_uuid_valid(req->param))
+        return gw_fail(req, OC_ERR_NOT_FOUND, "no campaign with id \"%s\"", req->param);
+    s = upload_kind_of(req, &kind);
+    if (s != OC_OK)
+        return s;
+    if (kind == UPLOAD_JSON)
+        return upload_one_lead(req);
+    if (kind == UPLOAD_MULTIPART &&
+        gw_multipart_boundary(req->content_type, boundary, sizeof(boundary)) != OC_OK) {
+        req->close = true;
+        return gw_fail(req, OC_ERR_INVALID, "multipart/form-data without a valid boundary");
+    }
+
+    u = oc_arena_alloc(req->arena, sizeof(*u));
+    rbuf = malloc(UPLOAD_READ);
+    if (u == NULL || rbuf == NULL) {
+        s = OC_ERR_NOMEM;
+        goto out;
+    }
+    u->req = req;
+    u->kind = kind;
+    ocpb__import_leads_request__init(&u->start);
+    u->start.campaign_id = req->param;
+    u->start.mapping = u->mappings;
+    u->buf = malloc(UPLOAD_CHUNK);
+    if (u->buf == NULL) {
+        s = OC_ERR_NOMEM;
+        goto out;
+    }
+    s = gw_query(req, &params, &n);
+    for (size_t i = 0; s == OC_OK && i < n; i++)
+        s = upload_option(u, params[i].name, params[i].value, "query parameter");
+    if (s != OC_OK) {
+        req->close = true;
+        goto out;
+    }
+    if (kind == UPLOAD_MULTIPART) {
+        cb = (struct gw_multipart_cb){upload_part_begin, upload_part_data, upload_part_end, u};
+        s = gw_multipart_new(&mp, boundary, &cb);
+        if (s != OC_OK)
+            goto out;
+    }
+
+    /* A POST with neither a length nor chunked coding has no body. */
+    if (req->content_length >= 0 || gw_request_chunked(req)) {
+        for (;;) {
+            int got = mg_read(req->conn, rbuf, UPLOAD_READ);
+
+            if (got < 0) {
+                req->close = true;
+                s = gw_fail(req, OC_ERR_IO, "reading the upload failed");
+                goto out;
+            }
+            if (got == 0)
+                break;
+            body_total += got;
+            if (body_total > req->gw->cfg.max_upload) {
+                req->close = true;
+                s = gw_fail(req, OC_ERR_TOO_LARGE, "upload is over the limit of %ld bytes",
+                            req->gw->cfg.max_upload);
+                goto out;
+            }
+            if (mp != NULL) {
+                s = gw_multipart_feed(mp, rbuf, (size_t)got);
+                if (s == OC_ERR_INVALID && req->error[0] == '\0')
+                    s = gw_fail(req, s, "%s", gw_multipart_error(mp));
+            } else {
+                s = upload_write(u, rbuf, (size_t)got);
+            }
+            if (s != OC_OK) {
+                req->close = true;
+                goto out;
+            }
+        }
+    }
+    if (req->content_length >= 0 && body_total < req->content_length) {
+        req->close = true;
+        s = gw_fail(req, OC_ERR_INVALID, "request body ended after %lld of %lld bytes", body_total,
+                    req->content_length);
+        goto out;
+    }
+    if (mp != NULL) {
+        s = gw_multipart_finish(mp);
+        if (s != OC_OK) {
+            s = gw_fail(req, s, "%s", gw_multipart_error(mp));
+            goto out;
+        }
+        if (!u->file_seen) {
+            s = gw_fail(
+                req, OC_ERR_INVALID,
+                "the form has no file: send it as a part with a filename or named \"file\"");
+            goto out;
+        }
+    }
+
+    s = upload_finish(u);
+    if (s == OC_ERR_TIMEOUT && u->job_id != NULL)
+        s = gw_fail(req, s, "the import goes on after the wait: see GET /v1/imports/%s", u->job_id);
+    if (s != OC_OK)
+        goto out;
+    oc_info("import %s: %lld bytes into campaign %s, %lld imported, %lld rejected", u->job->id,
+            u->total, req->param, (long long)u->job->imported, (long long)u->job->rejected);
+    s = upload_report(req, u->job);
+out:
+    if (s != OC_OK && u != NULL && u->streaming && !u->last_sent)
+        oc_warn("import %s: upload stopped; lead-ingest fails the job when chunks stop coming",
+                u->job_id);
+    gw_multipart_free(mp);
+    if (u != NULL)
+        free(u->buf);
+    free(rbuf);
+    return s;
+}
