@@ -7,7 +7,8 @@
  * into the scheduler schema, answers dnc.check_batch, billing.reserve,
  * numbers.get and assistants.snapshot itself on its own NATS connection,
  * runs BENCH_DISPATCHERS dispatchers (default 2, as two scheduler copies
- * would) until every call is queued, and prints
+ * would; BENCH_BATCH calls per round, default the service's
+ * SCHEDULER_BATCH) until every call is queued, and prints
  *   - calls per second from due to published (the jobs' stream holds them)
  *     and to queued (committed),
  *   - the jobs in the stream, the distinct call ids among them, and the
@@ -298,9 +299,9 @@ int main(void)
 {
     long total = env_long("BENCH_CALLS", 100000);
     long n_disp = env_long("BENCH_DISPATCHERS", 2);
-    long batch = env_long("BENCH_BATCH", 1000);
-    if (total < 1 || n_disp < 1 || n_disp > SCHED_MAX_DISPATCHERS || batch < 1)
-        die("%s", "BENCH_CALLS, BENCH_DISPATCHERS (1..8) and BENCH_BATCH must be positive");
+    long batch = env_long("BENCH_BATCH", 0);
+    if (total < 1 || n_disp < 1 || n_disp > SCHED_MAX_DISPATCHERS || batch < 0)
+        die("%s", "BENCH_CALLS and BENCH_DISPATCHERS (1..8) must be positive");
     if (!getenv("LOG_LEVEL"))
         setenv("LOG_LEVEL", "warn", 1);
     oc_log_init("bench-dispatch");
@@ -321,7 +322,9 @@ int main(void)
                                   .wake_cv = PTHREAD_COND_INITIALIZER,
                                   .pub_mu = PTHREAD_MUTEX_INITIALIZER};
     scheduler_config_defaults(&st.cfg);
-    st.cfg.batch = batch;
+    if (batch > 0)
+        st.cfg.batch = batch;
+    batch = st.cfg.batch;
     st.cfg.consumers = false;
     st.cfg.default_max_concurrent = 1000000;
     char subject[64], stream[64];

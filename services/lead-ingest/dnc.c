@@ -4,9 +4,9 @@
  * any format and kept in E.164, so formatting can never slip a number past
  * the list; they need not be valid by the numbering plan's data
  * (phone_normalize), because a request not to be called must never be
- * refused for a range that data does not know yet. Adding a number marks every lead of the tenant with it
- * do-not-call and queues dnc.changed, on which the scheduler cancels every
- * future call to it, in the same transaction as the entry and its audit row.
+ * refused for a range that data does not know yet. Adding a number marks every lead of the tenant
+ * with it do-not-call and queues dnc.changed, on which the scheduler cancels every future call to
+ * it, in the same transaction as the entry and its audit row.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +27,9 @@
 
 /* Numbers in one dnc.check_batch: the scheduler's dispatch batches are smaller. */
 #define CHECK_BATCH_MAX 5000
-/* Rejected rows a dnc.import reply carries. */
+/* Rejected rows a dnc.import reply carries, and bytes of each row's text. */
 #define DNC_IMPORT_REJECTED_MAX 1000
+#define DNC_RAW_MAX 1024
 
 static const char *source_name(Ocpb__DncSource s)
 {
@@ -382,7 +383,14 @@ static enum oc_status dnc_reject(struct dnc_import *x, long line, const char *ra
         return OC_ERR_NOMEM;
     ocpb__rejected_row__init(row);
     row->line = line;
-    row->raw = oc_arena_strdup(x->req->arena, raw);
+    /* A kilobyte of the row is enough to find it; cut on a character. */
+    size_t n = strlen(raw);
+    if (n > DNC_RAW_MAX) {
+        n = DNC_RAW_MAX;
+        while (n && ((unsigned char)raw[n] & 0xC0) == 0x80)
+            n--;
+    }
+    row->raw = oc_arena_strndup(x->req->arena, raw, n);
     row->reason = oc_arena_strdup(x->req->arena, reason);
     row->code = (Ocpb__RejectReason)code;
     if (!row->raw || !row->reason)
@@ -428,8 +436,7 @@ static enum oc_status dnc_record(void *user, const struct csv_record *rec)
             return OC_OK;
         x->phone_col = 0;
         char e164[PHONE_E164_MAX], why[64];
-        if (phone_normalize(rec->fields[0], x->in->default_region, e164, why, sizeof(why)) !=
-            OC_OK)
+        if (phone_normalize(rec->fields[0], x->in->default_region, e164, why, sizeof(why)) != OC_OK)
             return OC_OK;
     }
     const char *cell = (size_t)x->phone_col < rec->nfields ? rec->fields[x->phone_col] : "";

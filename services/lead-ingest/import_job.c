@@ -54,16 +54,16 @@ struct raw_ref {
 
 /* Rows waiting to be written in one transaction. */
 struct batch {
-    struct oc_arena *arena;      /* their strings; reset after the write */
+    struct oc_arena *arena; /* their strings; reset after the write */
     struct store_lead_in *leads;
-    struct raw_ref *raws;        /* each lead's raw text, should it turn out a duplicate */
-    bool *suspect;               /* the Bloom filter may have seen its number */
-    bool *dropped;               /* found in the campaign at the write: written as rejected */
-    struct store_lead_in *copy;  /* the leads the write keeps */
+    struct raw_ref *raws;       /* each lead's raw text, should it turn out a duplicate */
+    bool *suspect;              /* the Bloom filter may have seen its number */
+    bool *dropped;              /* found in the campaign at the write: written as rejected */
+    struct store_lead_in *copy; /* the leads the write keeps */
     size_t n_leads;
     struct store_reject_in *rejects; /* 2 * cap: the batch's and the leads dropped */
     size_t n_rejects;
-    struct dedup_set *set;       /* its numbers, for repeats inside the batch */
+    struct dedup_set *set; /* its numbers, for repeats inside the batch */
     /* What the reader knew when the batch was handed over. */
     char *mapping_json;
     int64_t bytes_done;
@@ -93,8 +93,8 @@ struct job {
     size_t cap;
     struct batch batches[2];
     struct batch *fill;
-    char *mapping_json;         /* the header's mapping, for the next batch to write */
-    uint64_t id_ms;             /* uuid7(): time and counter of the last id */
+    char *mapping_json; /* the header's mapping, for the next batch to write */
+    uint64_t id_ms;     /* uuid7(): time and counter of the last id */
     unsigned id_seq;
 
     /* The writer thread and what it has in hand. */
@@ -102,16 +102,16 @@ struct job {
     bool writer_started;
     pthread_mutex_t wmu;
     pthread_cond_t wcv;
-    struct batch *pending;      /* handed over, not taken yet */
+    struct batch *pending; /* handed over, not taken yet */
     bool writing;
     bool wquit;
-    enum oc_status werr;        /* the first failed write */
+    enum oc_status werr; /* the first failed write */
 
     /* Committed so far: the writer updates them, kmu guards them. */
     pthread_mutex_t kmu;
     struct store_import_counts k;
     int batch_no;
-    int64_t next_analyze;       /* imported rows after which to refresh statistics */
+    int64_t next_analyze; /* imported rows after which to refresh statistics */
     int64_t last_progress_ms;
 
     bool failed;
@@ -491,8 +491,7 @@ static void on_existing(void *user, const char *e164, const char *list_id, long 
 }
 
 /* Sets do_not_call on the leads to write whose number is on the list. */
-static enum oc_status mark_listed(struct job *j, struct batch *b, struct oc_db_conn *c,
-                                  size_t kept)
+static enum oc_status mark_listed(struct job *j, struct batch *b, struct oc_db_conn *c, size_t kept)
 {
     const char **numbers = malloc(kept * sizeof(*numbers));
     bool *listed = malloc(kept * sizeof(*listed));
@@ -867,8 +866,8 @@ static void job_end(struct job *j)
     if (ws == OC_OK)
         ws = writer_wait(j);
     if (ws != OC_OK)
-        job_fail_msg(j, ws == OC_ERR_UNAVAILABLE ? "the database is unavailable"
-                                                 : oc_status_text(ws));
+        job_fail_msg(j,
+                     ws == OC_ERR_UNAVAILABLE ? "the database is unavailable" : oc_status_text(ws));
     writer_stop(j);
     j->done = true;
 

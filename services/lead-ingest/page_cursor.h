@@ -16,6 +16,10 @@
 
 #define PAGE_DEFAULT_LIMIT 50
 #define PAGE_MAX_LIMIT 500
+/* A page stops early past this many bytes of text, so that a page of rows
+ * with large custom fields or raw text still fits the NATS payload limit
+ * (1 MiB by default) with room to spare. */
+#define PAGE_MAX_BYTES (512 * 1024)
 
 struct page_cursor {
     char kind;       /* which sort the cursor belongs to */

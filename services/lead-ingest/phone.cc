@@ -209,8 +209,8 @@ extern "C" enum oc_status phone_parse(const char *text, const char *default_regi
     }
 }
 
-extern "C" enum oc_status phone_normalize(const char *text, const char *default_region,
-                                          char *out, char *err, size_t errlen)
+extern "C" enum oc_status phone_normalize(const char *text, const char *default_region, char *out,
+                                          char *err, size_t errlen)
 {
     if (!text || blank(text)) {
         set_err(err, errlen, "no phone number");

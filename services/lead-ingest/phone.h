@@ -69,8 +69,8 @@ enum oc_status phone_parse(const char *text, const char *default_region, bool wa
  * out holds PHONE_E164_MAX bytes. OC_ERR_INVALID (reason in err) when text
  * is no number at all.
  */
-enum oc_status phone_normalize(const char *text, const char *default_region, char *out,
-                               char *err, size_t errlen);
+enum oc_status phone_normalize(const char *text, const char *default_region, char *out, char *err,
+                               size_t errlen);
 
 /** True when region is a region libphonenumber knows ("ES", "US"; case matters). */
 bool phone_region_known(const char *region);

@@ -85,8 +85,8 @@ enum oc_status store_analyze_leads(struct oc_db *db)
     if (st != OC_OK)
         return st;
     /* The columns the look-ups of an import filter on; the sample is the same. */
-    st = oc_db_exec(c, NULL, "ANALYZE leads (tenant_id, campaign_id, phone_e164, list_id)", 0,
-                    NULL);
+    st =
+        oc_db_exec(c, NULL, "ANALYZE leads (tenant_id, campaign_id, phone_e164, list_id)", 0, NULL);
     oc_db_release(db, c);
     return st;
 }
@@ -154,6 +154,23 @@ static char *like_anywhere(struct oc_arena *a, const char *s)
     *p++ = '%';
     *p = '\0';
     return out;
+}
+
+/*
+ * How many of a result's rows make the page: at most limit, and no more
+ * than PAGE_MAX_BYTES of text (at least one row, whatever its size).
+ */
+static int fit_page(const PGresult *r, int limit)
+{
+    int rows = PQntuples(r), cols = PQnfields(r);
+    size_t bytes = 0;
+    for (int i = 0; i < rows && i < limit; i++) {
+        for (int k = 0; k < cols; k++)
+            bytes += (size_t)PQgetlength(r, i, k);
+        if (i > 0 && bytes > PAGE_MAX_BYTES)
+            return i;
+    }
+    return rows < limit ? rows : limit;
 }
 
 /* Parameters of a statement built piece by piece. */
@@ -448,10 +465,8 @@ enum oc_status store_lead_list(struct oc_db_conn *c, const char *tenant,
     st = oc_db_exec(c, &r, q.buf, p.n, p.v);
     if (st != OC_OK)
         return st;
-    int count = PQntuples(r);
-    bool more = count > limit;
-    if (more)
-        count = limit;
+    int count = fit_page(r, limit);
+    bool more = count < PQntuples(r);
     st = leads_from_result(a, r, count, out, n);
     *next = "";
     if (st == OC_OK && more) {
@@ -763,9 +778,11 @@ enum oc_status store_import_get(struct oc_db_conn *c, const char *tenant, const 
     if (n_rejected) {
         char lim[24];
         snprintf(lim, sizeof(lim), "%zu", n_rejected);
+        /* The report shows a row's first kilobyte; the download has it whole. */
         st = oc_db_q(c, &r,
-                     "SELECT " REJECT_COLS " FROM rejected_rows WHERE tenant_id = $1"
-                     " AND list_id = $2::uuid ORDER BY line, id LIMIT $3::int",
+                     "SELECT line, left(raw, 1024), reason, code, id FROM rejected_rows"
+                     " WHERE tenant_id = $1 AND list_id = $2::uuid ORDER BY line, id"
+                     " LIMIT $3::int",
                      tenant, id, lim);
         if (st != OC_OK)
             return st;
@@ -866,10 +883,8 @@ enum oc_status store_rejected_list(struct oc_db_conn *c, const char *tenant, con
                      tenant, job, lim);
     if (st != OC_OK)
         return st;
-    int count = PQntuples(r);
-    bool more = count > limit;
-    if (more)
-        count = limit;
+    int count = fit_page(r, limit);
+    bool more = count < PQntuples(r);
     Ocpb__RejectedRow **v = oc_arena_alloc(a, (size_t)(count ? count : 1) * sizeof(*v));
     st = v ? OC_OK : OC_ERR_NOMEM;
     for (int i = 0; st == OC_OK && i < count; i++)
@@ -1106,24 +1121,25 @@ static enum oc_status copy_end(struct oc_db_conn *c, enum oc_status st, const ch
  * batch is one transaction, so each COPY finds its table empty.
  */
 #define STAGE_LEAD_COLS                                                                            \
-    "id, tenant_id, campaign_id, list_id, line, name, first_name, last_name, company,"           \
-    " phone_raw, phone_e164, phone_type, region, email, timezone, timezone_source,"              \
+    "id, tenant_id, campaign_id, list_id, line, name, first_name, last_name, company,"             \
+    " phone_raw, phone_e164, phone_type, region, email, timezone, timezone_source,"                \
     " custom_fields, status"
 #define STAGE_REJECT_COLS "tenant_id, list_id, line, raw, kind, reason, code, phone_e164"
 
 static enum oc_status stage_table(struct oc_db_conn *c, bool leads)
 {
-    return oc_db_exec(c, NULL,
-                      leads ? "CREATE TEMP TABLE IF NOT EXISTS stage_leads (id uuid, tenant_id uuid,"
-                              " campaign_id uuid, list_id uuid, line integer, name text,"
-                              " first_name text, last_name text, company text, phone_raw text,"
-                              " phone_e164 text, phone_type text, region text, email text,"
-                              " timezone text, timezone_source text, custom_fields jsonb, status text)"
-                              " ON COMMIT DELETE ROWS"
-                            : "CREATE TEMP TABLE IF NOT EXISTS stage_rejects (tenant_id uuid,"
-                              " list_id uuid, line integer, raw text, kind text, reason text,"
-                              " code text, phone_e164 text) ON COMMIT DELETE ROWS",
-                      0, NULL);
+    return oc_db_exec(
+        c, NULL,
+        leads ? "CREATE TEMP TABLE IF NOT EXISTS stage_leads (id uuid, tenant_id uuid,"
+                " campaign_id uuid, list_id uuid, line integer, name text,"
+                " first_name text, last_name text, company text, phone_raw text,"
+                " phone_e164 text, phone_type text, region text, email text,"
+                " timezone text, timezone_source text, custom_fields jsonb, status text)"
+                " ON COMMIT DELETE ROWS"
+              : "CREATE TEMP TABLE IF NOT EXISTS stage_rejects (tenant_id uuid,"
+                " list_id uuid, line integer, raw text, kind text, reason text,"
+                " code text, phone_e164 text) ON COMMIT DELETE ROWS",
+        0, NULL);
 }
 
 enum oc_status store_copy_leads(struct oc_db_conn *c, const char *tenant, const char *campaign,

@@ -12,7 +12,7 @@ void scheduler_config_defaults(struct scheduler_config *c)
 {
     memset(c, 0, sizeof(*c));
     c->tick_ms = 250;
-    c->batch = 500;
+    c->batch = 1000;
     c->dispatchers = 1;
     c->job_ttl_s = 120;
     c->queued_grace_s = 30;

@@ -21,9 +21,6 @@
 #include "outbox.h"
 #include "pacing.h"
 #include "store.h"
-static double T(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+t.tv_nsec/1e9;}
-#define MARK(i) do { tm[i] += T() - t0; t0 = T(); } while (0)
-static double tm[16]; static int rounds;
 
 #define BACKOFF_SLOTS 64
 #define BACKOFF_MS 5000
@@ -287,7 +284,6 @@ static enum oc_status dispatch_campaign(struct dispatcher *d, const struct store
     int64_t now = wire_now_ms();
     enum oc_status s;
 
-    double t0 = T();
     oc_arena_reset(a);
     outbox_init(&ob, a);
     s = store_begin(st->db, NULL, &c);
@@ -320,7 +316,6 @@ static enum oc_status dispatch_campaign(struct dispatcher *d, const struct store
     if (slots == 0)
         goto abort;
 
-    MARK(0);
     struct line_info info[SCHED_MAX_NUMBERS];
     struct pacing_line lines[SCHED_MAX_NUMBERS];
     size_t n_lines = 0;
@@ -340,7 +335,6 @@ static enum oc_status dispatch_campaign(struct dispatcher *d, const struct store
         goto abort;
     }
 
-    MARK(1);
     int want = slots + slots / 2 + 10;
     if (want > st->cfg.batch)
         want = (int)st->cfg.batch;
@@ -351,7 +345,6 @@ static enum oc_status dispatch_campaign(struct dispatcher *d, const struct store
         goto abort;
     stats->more = stats->more || n_due == (size_t)want;
 
-    MARK(2);
     /* Do-not-call first: without lead-ingest's answer nothing is dialled. */
     const char **phones = oc_arena_alloc(a, sizeof(*phones) * n_due);
     bool *listed = oc_arena_alloc(a, sizeof(*listed) * n_due);
@@ -371,7 +364,6 @@ static enum oc_status dispatch_campaign(struct dispatcher *d, const struct store
         goto abort;
     }
 
-    MARK(3);
     size_t n_changed = 0, n_cand = 0, n_memo = 0;
     struct slot_memo memo[32];
     for (size_t i = 0; i < n_due && n_cand < (size_t)slots; i++) {
@@ -426,9 +418,7 @@ static enum oc_status dispatch_campaign(struct dispatcher *d, const struct store
                                            .expires_ms = cand[j].not_after_ms +
                                                          st->cfg.reserve_s * 1000};
     }
-    MARK(4);
     deps_reserve(st, res, n_cand, a);
-    MARK(5);
 
     size_t n_sent = 0;
     bool dependency_down = false;
@@ -467,10 +457,8 @@ static enum oc_status dispatch_campaign(struct dispatcher *d, const struct store
         jspub_add(d->pub, st->cfg.jobs_subject, job, len, row->dispatch_id);
         sent[n_sent++] = j;
     }
-    MARK(6);
     if (n_sent)
         jspub_wait(d->pub, PUBLISH_WAIT_MS, stored);
-    MARK(7);
     for (size_t q = 0; q < n_sent; q++) {
         size_t j = sent[q];
         struct call_row *row = &due[cand[j].due].row;
@@ -490,22 +478,16 @@ static enum oc_status dispatch_campaign(struct dispatcher *d, const struct store
     if (dependency_down)
         back_off(d, k->id, now);
 
-    MARK(8);
     s = store_calls_save(c, changed, n_changed);
-    MARK(9);
     if (s == OC_OK)
         s = store_events_flush(c, &ob);
-    MARK(10);
     if (s != OC_OK)
         goto abort;
     s = store_commit(st->db, c);
-    MARK(11);
     c = NULL;
     if (s != OC_OK)
         return s;
     outbox_publish_with(st, d->pub, &ob);
-    MARK(12);
-    if (++rounds % 10 == 0) { fprintf(stderr, "rounds %d:", rounds); for (int i = 0; i < 13; i++) fprintf(stderr, " %d:%.2f", i, tm[i]); fprintf(stderr, "\n"); }
     return OC_OK;
 
 abort:
