@@ -35,24 +35,9 @@ static struct assistants *state_of(const struct oc_request *req)
     return svc->user;
 }
 
-static bool uuid_like(const char *s)
-{
-    if (!s || strlen(s) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return false;
-        } else if (!isxdigit((unsigned char)s[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static enum oc_status tenant_of(struct oc_request *req, const char **tenant)
 {
-    if (!uuid_like(req->env->tenant_id))
+    if (!oc_uuid_valid(req->env->tenant_id))
         return oc_request_fail(req, OC_ERR_INVALID, "the request names no tenant");
     *tenant = req->env->tenant_id;
     return OC_OK;
@@ -61,7 +46,7 @@ static enum oc_status tenant_of(struct oc_request *req, const char **tenant)
 /* The acting user when it is one (created_by is a uuid column), else NULL. */
 static const char *user_of(const struct oc_request *req)
 {
-    return uuid_like(req->env->user_id) ? req->env->user_id : NULL;
+    return oc_uuid_valid(req->env->user_id) ? req->env->user_id : NULL;
 }
 
 static int64_t now_ms(void)
@@ -136,7 +121,7 @@ static enum oc_status handle_assistant_create(struct oc_request *req, const Prot
     struct oc_db_conn *c = NULL;
     Ocpb__Assistant *saved = NULL;
     bool existed = false;
-    const char *tenant;
+    const char *tenant = NULL;
     enum oc_status s = tenant_of(req, &tenant);
     if (s != OC_OK)
         return s;
@@ -183,11 +168,11 @@ static enum oc_status handle_assistant_get(struct oc_request *req, const Protobu
     struct assistants *st = state_of(req);
     struct oc_db_conn *c = NULL;
     Ocpb__Assistant *x = NULL;
-    const char *tenant;
+    const char *tenant = NULL;
     enum oc_status s = tenant_of(req, &tenant);
     if (s != OC_OK)
         return s;
-    if (!uuid_like(in->id))
+    if (!oc_uuid_valid(in->id))
         return oc_request_fail(req, OC_ERR_NOT_FOUND, "no such assistant");
     if ((s = tx_begin(st, tenant, &c)) != OC_OK)
         return s;
@@ -229,7 +214,7 @@ static enum oc_status handle_assistant_list(struct oc_request *req, const Protob
     Ocpb__Assistant **items = NULL;
     size_t n = 0;
     int64_t after = 0, next = 0;
-    const char *tenant;
+    const char *tenant = NULL;
     enum oc_status s = tenant_of(req, &tenant);
     if (s != OC_OK)
         return s;
@@ -275,13 +260,13 @@ static enum oc_status handle_assistant_update(struct oc_request *req, const Prot
     struct oc_db_conn *c = NULL;
     Ocpb__Assistant *cur = NULL, *saved = NULL;
     bool changed = false;
-    const char *tenant;
+    const char *tenant = NULL;
     enum oc_status s = tenant_of(req, &tenant);
     if (s != OC_OK)
         return s;
     if (!in->assistant)
         return oc_request_fail(req, OC_ERR_INVALID, "assistant: required");
-    if (!uuid_like(in->assistant->id))
+    if (!oc_uuid_valid(in->assistant->id))
         return oc_request_fail(req, OC_ERR_NOT_FOUND, "no such assistant");
     if (assistant_check_mask(in->update_mask, in->n_update_mask, req->error, sizeof(req->error)) !=
         OC_OK)
@@ -349,11 +334,11 @@ static enum oc_status handle_assistant_snapshot(struct oc_request *req, const Pr
     struct oc_db_conn *c = NULL;
     Ocpb__Assistant *x = NULL;
     char *prompt = NULL;
-    const char *tenant;
+    const char *tenant = NULL;
     enum oc_status s = tenant_of(req, &tenant);
     if (s != OC_OK)
         return s;
-    if (!uuid_like(in->id))
+    if (!oc_uuid_valid(in->id))
         return oc_request_fail(req, OC_ERR_NOT_FOUND, "no such assistant");
     if (in->version < 0)
         return oc_request_fail(req, OC_ERR_INVALID, "version: negative");

@@ -15,6 +15,7 @@
 #include "billing.h"
 #include "events.h"
 #include "ledger.h"
+#include "oc/crypto.h"
 #include "oc/log.h"
 #include "oc/service.h"
 #include "pricing.h"
@@ -34,25 +35,10 @@ static struct billing *billing_of(const struct oc_request *req)
     return svc->user;
 }
 
-static bool uuid_like(const char *s)
-{
-    if (!s || strlen(s) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return false;
-        } else if (!isxdigit((unsigned char)s[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* The request's tenant, which every billing request needs. */
 static enum oc_status tenant_of(struct oc_request *req, const char **tenant)
 {
-    if (!uuid_like(req->env->tenant_id))
+    if (!oc_uuid_valid(req->env->tenant_id))
         return oc_request_fail(req, OC_ERR_INVALID, "the request names no tenant");
     *tenant = req->env->tenant_id;
     return OC_OK;
@@ -99,7 +85,7 @@ static int64_t now_ms(void)
 static enum oc_status check_hold_name(struct oc_request *req, const char *reservation_id,
                                       const char *reference)
 {
-    if (*reservation_id && !uuid_like(reservation_id))
+    if (*reservation_id && !oc_uuid_valid(reservation_id))
         return oc_request_fail(req, OC_ERR_NOT_FOUND, "no such reservation");
     if (!*reservation_id && !*reference)
         return oc_request_fail(req, OC_ERR_INVALID, "reservation_id or reference: required");
@@ -118,7 +104,7 @@ static enum oc_status handle_balance_get(struct oc_request *req, const ProtobufC
     (void)msg;
     struct billing *b = billing_of(req);
     struct ledger_result r;
-    const char *tenant;
+    const char *tenant = NULL;
     bool trial = false;
     enum oc_status s = tenant_of(req, &tenant);
     if (s != OC_OK)
@@ -152,7 +138,7 @@ static enum oc_status handle_credits_reserve(struct oc_request *req, const Proto
     struct billing *b = billing_of(req);
     struct ledger_result r;
     struct ledger_hold hold;
-    const char *tenant;
+    const char *tenant = NULL;
     enum oc_status s = tenant_of(req, &tenant);
     if (s != OC_OK)
         return s;
@@ -205,7 +191,7 @@ static enum oc_status handle_credits_settle(struct oc_request *req, const Protob
     const Ocpb__SettleCreditsRequest *in = (const Ocpb__SettleCreditsRequest *)msg;
     struct billing *b = billing_of(req);
     struct ledger_result r;
-    const char *tenant;
+    const char *tenant = NULL;
     enum oc_status s = tenant_of(req, &tenant);
     if (s == OC_OK)
         s = check_hold_name(req, in->reservation_id, in->reference);
@@ -245,7 +231,7 @@ static enum oc_status handle_credits_release(struct oc_request *req, const Proto
     const Ocpb__ReleaseCreditsRequest *in = (const Ocpb__ReleaseCreditsRequest *)msg;
     struct billing *b = billing_of(req);
     struct ledger_result r;
-    const char *tenant;
+    const char *tenant = NULL;
     enum oc_status s = tenant_of(req, &tenant);
     if (s == OC_OK)
         s = check_hold_name(req, in->reservation_id, in->reference);
@@ -300,7 +286,7 @@ static enum oc_status handle_ledger_list(struct oc_request *req, const ProtobufC
     struct billing *b = billing_of(req);
     struct ledger_result r;
     struct ledger_page page;
-    const char *tenant;
+    const char *tenant = NULL;
     enum oc_status s = tenant_of(req, &tenant);
     if (s != OC_OK)
         return s;
@@ -358,7 +344,7 @@ static enum oc_status handle_credits_grant(struct oc_request *req, const Protobu
     const Ocpb__GrantCreditsRequest *in = (const Ocpb__GrantCreditsRequest *)msg;
     struct billing *b = billing_of(req);
     struct ledger_result r;
-    const char *tenant;
+    const char *tenant = NULL;
     enum oc_status s = tenant_of(req, &tenant);
     if (s != OC_OK)
         return s;

@@ -31,23 +31,9 @@ static struct dialer *dialer_of(struct oc_request *req)
     return ((struct oc_service *)req->user)->user;
 }
 
-static bool uuid_like(const char *s)
-{
-    if (!s || strlen(s) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        char c = s[i];
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? c != '-'
-                 : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
-            return false;
-    }
-    return true;
-}
-
 static const char *tenant_of(struct oc_request *req)
 {
-    return uuid_like(req->env->tenant_id) ? req->env->tenant_id : NULL;
+    return oc_uuid_valid(req->env->tenant_id) ? req->env->tenant_id : NULL;
 }
 
 /* The additional data a number's sealed secret is bound to. */
@@ -110,7 +96,7 @@ static enum oc_status handle_number_create(struct oc_request *req, const Protobu
         .trunk = trunk_text,
         .label = n->label ? n->label : "",
         .max_concurrent = n->max_concurrent,
-        .created_by = uuid_like(req->env->user_id) ? req->env->user_id : NULL,
+        .created_by = oc_uuid_valid(req->env->user_id) ? req->env->user_id : NULL,
     };
     if (user) {
         char aad[96];
@@ -153,7 +139,7 @@ static enum oc_status handle_number_get(struct oc_request *req, const ProtobufCM
 
     if (!tenant)
         return oc_request_fail(req, OC_ERR_INVALID, "a tenant is required");
-    if (!uuid_like(in->id))
+    if (!oc_uuid_valid(in->id))
         return oc_request_fail(req, OC_ERR_NOT_FOUND, "no such number");
     Ocpb__PhoneNumber *n = NULL;
     enum oc_status st = store_number_get(d->svc->db, tenant, in->id, req->arena, &n);

@@ -48,20 +48,6 @@ static int64_t unix_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static bool uuid_like(const char *s)
-{
-    if (!s || strlen(s) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        char c = s[i];
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? c != '-'
-                 : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
-            return false;
-    }
-    return true;
-}
-
 /* Reports an attempt that was never dialled: calls.progress FAILED (unless
  * it expired) and calls.ended. */
 static void report_undialled(struct dialer *d, struct leg *leg, Ocpb__HangupCause cause,
@@ -230,7 +216,7 @@ static enum oc_status take(struct dialer *d, const Ocpb__CallJob *job)
                          "only SIP caller lines can be dialled for now");
         goto out;
     }
-    if (!uuid_like(job->call_id) || !uuid_like(leg->number_id) || !e164_valid(job->phone_e164) ||
+    if (!oc_uuid_valid(job->call_id) || !oc_uuid_valid(leg->number_id) || !e164_valid(job->phone_e164) ||
         !e164_valid(leg->from_e164)) {
         report_undialled(d, leg, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_FAILED,
                          "the job lacks a call id, a caller number id, or E.164 numbers");
@@ -343,7 +329,7 @@ static enum oc_status on_job(void *user, const char *subject, const uint8_t *dat
     oc_log_set_request_id(job->meta && job->meta->request_id && *job->meta->request_id
                               ? job->meta->request_id
                               : NULL);
-    if (!job->meta || !uuid_like(job->meta->tenant_id) || !job->call_id || !*job->call_id ||
+    if (!job->meta || !oc_uuid_valid(job->meta->tenant_id) || !job->call_id || !*job->call_id ||
         !job->dispatch_id || !*job->dispatch_id) {
         /* Nobody could be told about it: no tenant or no attempt id. */
         oc_error("jobs.call: a job without tenant, call id or dispatch id; dropped");

@@ -33,21 +33,6 @@ char *page_cursor_encode(struct oc_arena *a, char kind, const char *key, const c
     return out;
 }
 
-static bool uuid_like(const char *s)
-{
-    if (strlen(s) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return false;
-        } else if (!isxdigit((unsigned char)s[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
 enum oc_status page_cursor_decode(struct oc_arena *a, const char *text, char want,
                                   struct page_cursor *out)
 {
@@ -72,7 +57,7 @@ enum oc_status page_cursor_decode(struct oc_arena *a, const char *text, char wan
         return OC_ERR_INVALID;
     char *s = (char *)plain;
     s[len - 37] = '\0';
-    if (!uuid_like(s + len - 36))
+    if (!oc_uuid_valid(s + len - 36))
         return OC_ERR_INVALID;
     out->kind = want;
     out->key = s + 2;

@@ -9,6 +9,8 @@
  */
 #include "oc/crypto.h"
 
+#include <ctype.h>
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -413,4 +415,19 @@ enum oc_status oc_hex_decode(const char *in, uint8_t *out, size_t outlen)
     for (size_t i = 0; i < outlen; i++)
         out[i] = (uint8_t)(hex_value(in[2 * i]) << 4 | hex_value(in[2 * i + 1]));
     return OC_OK;
+}
+
+bool oc_uuid_valid(const char *s)
+{
+    if (s == NULL || strlen(s) != 36)
+        return false;
+    for (int i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-')
+                return false;
+        } else if (!isxdigit((unsigned char)s[i])) {
+            return false;
+        }
+    }
+    return true;
 }

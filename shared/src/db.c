@@ -5,6 +5,7 @@
  * demand and reset when the server went away, so a Postgres restart costs a
  * service a few failed requests, never a restart of its own.
  */
+#include "oc/crypto.h"
 #include "oc/db.h"
 
 #include <ctype.h>
@@ -328,24 +329,9 @@ static enum oc_status begin_with(struct oc_db_conn *c, const char *tenant, const
     return st;
 }
 
-static bool looks_like_uuid(const char *s)
-{
-    if (!s || strlen(s) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return false;
-        } else if (!isxdigit((unsigned char)s[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
 enum oc_status oc_db_begin_tenant(struct oc_db_conn *c, const char *tenant_id)
 {
-    if (!looks_like_uuid(tenant_id)) {
+    if (!oc_uuid_valid(tenant_id)) {
         oc_debug("postgres: tenant id is not a uuid");
         return OC_ERR_INVALID;
     }

@@ -26,6 +26,9 @@ enum oc_status oc_random_token(char *out, size_t outlen, size_t nbytes);
 /** Writes a random RFC 4122 version-4 UUID, 36 chars + NUL. */
 enum oc_status oc_uuid_v4(char out[37]);
 
+/** True when s has the textual shape of a UUID (8-4-4-4-12 hex digits). */
+bool oc_uuid_valid(const char *s);
+
 void oc_sha256(const void *data, size_t len, uint8_t out[32]);
 /** Lowercase hex SHA-256, 64 chars + NUL. */
 void oc_sha256_hex(const void *data, size_t len, char out[65]);

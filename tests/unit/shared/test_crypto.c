@@ -329,3 +329,18 @@ Test(crypto, random_bytes_fill_the_buffer)
     cr_assert_eq(oc_random_bytes(a, sizeof(a)), OC_OK);
     cr_assert_neq(memcmp(a, zero, sizeof(a)), 0);
 }
+
+Test(crypto, uuid_valid_accepts_only_the_8_4_4_4_12_hex_shape)
+{
+    char u[37];
+    cr_assert_eq(oc_uuid_v4(u), OC_OK);
+    cr_expect(oc_uuid_valid(u));
+    cr_expect(oc_uuid_valid("11111111-1111-4111-8111-11111111111A"));
+    cr_expect_not(oc_uuid_valid(NULL));
+    cr_expect_not(oc_uuid_valid(""));
+    cr_expect_not(oc_uuid_valid("11111111-1111-4111-8111-11111111111"));    /* 35 chars */
+    cr_expect_not(oc_uuid_valid("11111111-1111-4111-8111-1111111111111"));  /* 37 chars */
+    cr_expect_not(oc_uuid_valid("11111111x1111-4111-8111-111111111111"));   /* dash missing */
+    cr_expect_not(oc_uuid_valid("1111111g-1111-4111-8111-111111111111"));   /* not hex */
+    cr_expect_not(oc_uuid_valid("11111111-1111-4111-8111-11111111111-"));
+}
