@@ -3,12 +3,11 @@
  * the scheduler's own dispatcher (linked from services/scheduler), and
  * proof that no call was published twice.
  *
- * It loads BENCH_CALLS (default 100000) due calls of one running campaign
- * into the scheduler schema, answers dnc.check_batch, billing.reserve,
- * numbers.get and assistants.snapshot itself on its own NATS connection,
- * runs BENCH_DISPATCHERS dispatchers (default 2, as two scheduler copies
- * would; BENCH_BATCH calls per round, default the service's
- * SCHEDULER_BATCH) until every call is queued, and prints
+ * It loads BENCH_CALLS (default 100000) due calls of BENCH_CAMPAIGNS
+ * running campaigns (default 1) into the scheduler schema, answers dnc.check_batch,
+ * billing.reserve, numbers.get and assistants.snapshot itself on its own NATS connection, runs
+ * BENCH_DISPATCHERS dispatchers (default 2, as two scheduler copies would; BENCH_BATCH calls per
+ * round, default the service's SCHEDULER_BATCH) until every call is queued, and prints
  *   - calls per second from due to published (the jobs' stream holds them)
  *     and to queued (committed),
  *   - the jobs in the stream, the distinct call ids among them, and the
@@ -261,9 +260,9 @@ static void drain_jobs(struct oc_bus *bus, const char *stream, const char *subje
             break;
         }
         for (int i = 0; i < list.Count; i++) {
-            Ocpb__CallJob *job = ocpb__call_job__unpack(
-                NULL, (size_t)natsMsg_GetDataLength(list.Msgs[i]),
-                (const uint8_t *)natsMsg_GetData(list.Msgs[i]));
+            Ocpb__CallJob *job =
+                ocpb__call_job__unpack(NULL, (size_t)natsMsg_GetDataLength(list.Msgs[i]),
+                                       (const uint8_t *)natsMsg_GetData(list.Msgs[i]));
             (*jobs)++;
             if (job) {
                 /* An open-addressing set of call ids. */
@@ -300,8 +299,10 @@ int main(void)
     long total = env_long("BENCH_CALLS", 100000);
     long n_disp = env_long("BENCH_DISPATCHERS", 2);
     long batch = env_long("BENCH_BATCH", 0);
-    if (total < 1 || n_disp < 1 || n_disp > SCHED_MAX_DISPATCHERS || batch < 0)
-        die("%s", "BENCH_CALLS and BENCH_DISPATCHERS (1..8) must be positive");
+    long n_campaigns = env_long("BENCH_CAMPAIGNS", 1);
+    if (total < 1 || n_disp < 1 || n_disp > SCHED_MAX_DISPATCHERS || batch < 0 || n_campaigns < 1 ||
+        n_campaigns > total)
+        die("%s", "BENCH_CALLS, BENCH_CAMPAIGNS and BENCH_DISPATCHERS (1..8) must be positive");
     if (!getenv("LOG_LEVEL"))
         setenv("LOG_LEVEL", "warn", 1);
     oc_log_init("bench-dispatch");
@@ -325,7 +326,6 @@ int main(void)
     if (batch > 0)
         st.cfg.batch = batch;
     batch = st.cfg.batch;
-    st.cfg.consumers = false;
     st.cfg.default_max_concurrent = 1000000;
     char subject[64], stream[64];
     snprintf(subject, sizeof(subject), "bench.%ld.jobs", (long)getpid());
@@ -394,37 +394,45 @@ int main(void)
         die("%s", "cannot set up JetStream");
 
     /* ---------------------------------------------------------------- load */
-    char tenant[37], campaign[37], assistant[37], number[37], zone[32], n_text[24];
+    char tenant[37], assistant[37], number[37], zone[32];
     oc_uuid_v4(tenant);
-    oc_uuid_v4(campaign);
     oc_uuid_v4(assistant);
     oc_uuid_v4(number);
     noon_zone(zone);
-    snprintf(n_text, sizeof(n_text), "%ld", total);
     double t0 = now_s();
     if (oc_db_acquire(st.db, &c) != OC_OK || oc_db_begin_tenant(c, tenant) != OC_OK)
         die("%s", "cannot begin the load");
-    q(c, "campaign", "INSERT INTO campaigns (id, tenant_id, name, assistant_id, number_id,"
-                     " default_region, timezone, max_concurrent, status, started_at)"
-                     " VALUES ($1, $2, 'bench', $3, $4, 'ES', $5, 1000000, 'running', now())",
-      5, (const char *const[]){campaign, tenant, assistant, number, zone});
-    q(c, "leads",
-      "INSERT INTO leads (id, tenant_id, campaign_id, name, phone_e164, timezone, region, lead)"
-      " SELECT gen_random_uuid(), $1, $2, 'Lead ' || i, '+3460' || lpad(i::text, 7, '0'), $3,"
-      " 'ES', '\\x'::bytea FROM generate_series(1, $4::int) i",
-      4, (const char *const[]){tenant, campaign, zone, n_text});
+    /* The calls are shared out over the campaigns; lead i calls +3460<i>. */
+    for (long k = 0; k < n_campaigns; k++) {
+        char campaign[37], first[24], last[24];
+        oc_uuid_v4(campaign);
+        snprintf(first, sizeof(first), "%ld", k * total / n_campaigns + 1);
+        snprintf(last, sizeof(last), "%ld", (k + 1) * total / n_campaigns);
+        q(c, "campaign",
+          "INSERT INTO campaigns (id, tenant_id, name, assistant_id, number_id,"
+          " default_region, timezone, max_concurrent, status, started_at)"
+          " VALUES ($1, $2, 'bench', $3, $4, 'ES', $5, 1000000, 'running', now())",
+          5, (const char *const[]){campaign, tenant, assistant, number, zone});
+        q(c, "leads",
+          "INSERT INTO leads (id, tenant_id, campaign_id, name, phone_e164, timezone, region,"
+          " lead) SELECT gen_random_uuid(), $1, $2, 'Lead ' || i,"
+          " '+3460' || lpad(i::text, 7, '0'), $3, 'ES', '\\x'::bytea"
+          " FROM generate_series($4::int, $5::int) i",
+          5, (const char *const[]){tenant, campaign, zone, first, last});
+    }
     q(c, "calls",
       "INSERT INTO calls (tenant_id, campaign_id, lead_id, phone_e164, contact_name, timezone,"
       " country, assistant_id, number_id, status, kind, status_seq)"
-      " SELECT tenant_id, campaign_id, id, phone_e164, name, timezone, 'ES', $3, $4,"
-      " 'created', 'first', 1 FROM leads WHERE tenant_id = $1 AND campaign_id = $2",
-      4, (const char *const[]){tenant, campaign, assistant, number});
+      " SELECT tenant_id, campaign_id, id, phone_e164, name, timezone, 'ES', $2, $3,"
+      " 'created', 'first', 1 FROM leads WHERE tenant_id = $1",
+      3, (const char *const[]){tenant, assistant, number});
     if (oc_db_commit(c) != OC_OK)
         die("%s", "the load did not commit");
     oc_db_release(st.db, c);
     double loaded = now_s() - t0;
-    printf("loaded %ld due calls in %.2f s (zone %s, batch %ld, %ld dispatchers)\n", total, loaded,
-           zone, batch, n_disp);
+    printf("loaded %ld due calls of %ld campaign(s) in %.2f s (zone %s, batch %ld,"
+           " %ld dispatchers)\n",
+           total, n_campaigns, loaded, zone, batch, n_disp);
 
     /* ---------------------------------------------------------------- dispatch */
     atomic_long queued = 0;

@@ -135,7 +135,6 @@ static struct lead_ingest_config bench_cfg = {
     .import_threads = 0, /* set in main: every core, at most 8 */
     .import_idle_s = 60,
     .progress_ms = 1000,
-    .leads_stream_days = 1,
 };
 
 static enum oc_status open_db(const char *conninfo, struct oc_db **db)

@@ -144,8 +144,8 @@ run_unit() {
 
 # ---------------------------------------------------------------- integration
 
-# Prints three free TCP ports on 127.0.0.1 (nats, postgres, gateway) and an
-# admin base B with B+1..B+n free, all distinct, chosen below the usual
+# Prints four free TCP ports on 127.0.0.1 (nats, postgres, gateway, sandbox
+# carrier) and an admin base B with B+1..B+n free, all distinct, chosen below the usual
 # ephemeral range so that outgoing connections do not take them meanwhile.
 free_ports() {
     if ! command -v python3 >/dev/null 2>&1; then
@@ -157,13 +157,19 @@ import random, socket, sys
 n_admin = int(sys.argv[1])
 held = []
 def grab(port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind(("127.0.0.1", port))
-    except OSError:
-        s.close()
-        return False
-    held.append(s)
+    # Free for TCP and UDP alike: the sandbox carrier's SIP port is both.
+    socks = []
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            s.close()
+            for t in socks:
+                t.close()
+            return False
+        socks.append(s)
+    held.append(socks)
     return True
 def pick_block(n):
     for _ in range(2000):
@@ -177,9 +183,10 @@ def pick_block(n):
         if len(ok) == n:
             return base
         for _ in ok:
-            held.pop().close()
+            for s in held.pop():
+                s.close()
     sys.exit("no free ports found")
-singles = [pick_block(1) for _ in range(3)]
+singles = [pick_block(1) for _ in range(4)]
 admin_base = pick_block(n_admin) - 1
 print(*singles, admin_base)
 EOF
@@ -190,9 +197,9 @@ EOF
 free_ports_bash() {
     local n=$1 taken=" " singles=() base p i ok
     port_free() { [[ $taken != *" $1 "* ]] && ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-    for i in 1 2 3 4; do
+    for i in 1 2 3 4 5; do
         for _ in $(seq 1 2000); do
-            if [ "$i" -lt 4 ]; then
+            if [ "$i" -lt 5 ]; then
                 p=$((20000 + RANDOM % 12000))
                 if port_free "$p"; then singles+=("$p"); taken+="$p "; break; fi
             else
@@ -203,7 +210,7 @@ free_ports_bash() {
             fi
         done
     done
-    [ ${#singles[@]} = 4 ] || return 1
+    [ ${#singles[@]} = 5 ] || return 1
     echo "${singles[@]}"
 }
 
@@ -239,22 +246,22 @@ run_integration() {
         echo "run-tests: no $bin (no integration tests built yet)"
         return
     fi
-    local n ports nats pg gw admin
+    local n ports nats pg gw sip admin
     n=$(make -s --no-print-directory print-services 2>/dev/null | wc -w)
     [ "$n" -gt 0 ] || n=10
     if ! ports=$(free_ports "$n"); then
         note "integration: could not find free ports"
         return
     fi
-    read -r nats pg gw admin <<<"$ports"
+    read -r nats pg gw sip admin <<<"$ports"
 
     stack_dir=$(mktemp -d "${TMPDIR:-/tmp}/oc-stack.XXXXXX")
     trap 'cleanup_stack' EXIT
 
-    echo "==> integration stack in $stack_dir (nats $nats, postgres $pg, gateway $gw, admin $((admin + 1))-$((admin + n)))"
+    echo "==> integration stack in $stack_dir (nats $nats, postgres $pg, gateway $gw, sandbox carrier $sip, admin $((admin + 1))-$((admin + n)))"
     stack_started=1
     if ! STACK_DIR="$stack_dir" STACK_FSYNC=off NATS_PORT=$nats PG_PORT=$pg GATEWAY_PORT=$gw \
-        ADMIN_PORT_BASE=$admin scripts/stack.sh start; then
+        SANDBOX_SIP_PORT=$sip ADMIN_PORT_BASE=$admin scripts/stack.sh start; then
         note "integration: the stack did not start"
         show_logs
         cleanup_stack

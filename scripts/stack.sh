@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# The local stack: a Postgres cluster, a nats-server with JetStream and every
-# service, all bound to 127.0.0.1 and kept under one folder (STACK_DIR,
-# default .local/ in the checkout):
+# The local stack: a Postgres cluster, a nats-server with JetStream, every
+# service and the SIP sandbox carrier (tools/sandbox-carrier: simulated
+# contacts who answer the calls), all bound to 127.0.0.1 and kept under one
+# folder (STACK_DIR, default .local/ in the checkout):
 #
 #   pg/            Postgres data (owned by the postgres user when run as root)
 #   pg-run/        Postgres unix socket
 #   nats/          JetStream store
 #   logs/<x>.log   stdout and stderr of every process
 #   pids/<x>.pid   pid of every process; pids/<x>.rc its exit code once it ended
+#   sandbox/       results.jsonl: one line per call the sandbox carrier took
 #   stack.env      the ports and paths the running stack uses
 #   stack.pid      pid of the `stack.sh run` that owns the stack, while it runs
 #
-# `make run` uses `run`; scripts/run-tests.sh uses `start`, `env` and `stop`
-# with a throwaway STACK_DIR; the integration tests drive the other
-# subcommands (through $OC_STACK) to stop, kill and restart parts of the stack.
+# `make run` uses `run`, which also runs scripts/seed.sh (a demo tenant and
+# campaign calling the sandbox carrier); scripts/run-tests.sh uses `start`,
+# `env` and `stop` with a throwaway STACK_DIR; the integration tests drive
+# the other subcommands (through $OC_STACK) to stop, kill and restart parts
+# of the stack.
 # Ports and folders follow docs/development.md. Usage: stack.sh help.
 set -euo pipefail
 
@@ -40,6 +44,12 @@ STOP_WAIT=6                                # seconds a process gets after SIGTER
 # Services without a database (docs/development.md).
 NO_DB_SERVICES=" media "
 
+# The sandbox carrier: a process of the stack like the services, but not a
+# service (no admin port, no NATS); ready once its SIP port accepts.
+SANDBOX=sandbox-carrier
+SANDBOX_DIR="$STACK_DIR/sandbox"
+SANDBOX_RESULTS_FILE="$SANDBOX_DIR/results.jsonl"
+
 say() { printf 'stack: %s\n' "$*"; }
 die() { printf 'stack: %s\n' "$*" >&2; exit 1; }
 
@@ -62,6 +72,10 @@ load_settings() {
     if [ "$from_env" = 0 ] && [ -f "$ENV_FILE" ]; then
         # shellcheck disable=SC1090
         . "$ENV_FILE"
+        # A stack.env written before the sandbox carrier was part of the stack.
+        SANDBOX_SIP_PORT=${SANDBOX_SIP_PORT:-5070}
+        STACK_SANDBOX=${STACK_SANDBOX:-off}
+        SANDBOX_CONTACTS=${SANDBOX_CONTACTS:-}
     else
         NATS_PORT=${NATS_PORT:-4222}
         PG_PORT=${PG_PORT:-5432}
@@ -69,6 +83,10 @@ load_settings() {
         ADMIN_PORT_BASE=${ADMIN_PORT_BASE:-9100}
         LOG_LEVEL=${LOG_LEVEL:-info}
         STACK_FSYNC=${STACK_FSYNC:-on}
+        SANDBOX_SIP_PORT=${SANDBOX_SIP_PORT:-5070}
+        STACK_SANDBOX=${STACK_SANDBOX:-on}
+        SANDBOX_CONTACTS=${SANDBOX_CONTACTS:-$ROOT/tools/sandbox-carrier/contacts.conf}
+        case $SANDBOX_CONTACTS in /*) ;; *) SANDBOX_CONTACTS="$PWD/$SANDBOX_CONTACTS" ;; esac
         local build=${BUILD:-build}
         case $build in /*) ;; *) build="$ROOT/$build" ;; esac
         BIN_DIR="$build/bin"
@@ -77,7 +95,11 @@ load_settings() {
         SERVICES=${STACK_SERVICES:-$ALL_SERVICES}
     fi
     local p
-    for p in NATS_PORT PG_PORT GATEWAY_PORT ADMIN_PORT_BASE; do
+    case ${STACK_SANDBOX:-on} in
+    on | off) ;;
+    *) die "STACK_SANDBOX: expected on or off, got \"$STACK_SANDBOX\"" ;;
+    esac
+    for p in NATS_PORT PG_PORT GATEWAY_PORT ADMIN_PORT_BASE SANDBOX_SIP_PORT; do
         if ! [[ ${!p} =~ ^[0-9]+$ ]] || [ "${!p}" -lt 1 ] || [ "${!p}" -gt 65535 ]; then
             die "$p: expected a port number, got \"${!p}\""
         fi
@@ -91,7 +113,7 @@ write_settings() {
         echo "# Written by scripts/stack.sh start; read by the other subcommands."
         local v
         for v in NATS_PORT PG_PORT GATEWAY_PORT ADMIN_PORT_BASE LOG_LEVEL STACK_FSYNC BIN_DIR \
-            ALL_SERVICES SERVICES; do
+            ALL_SERVICES SERVICES SANDBOX_SIP_PORT STACK_SANDBOX SANDBOX_CONTACTS; do
             printf '%s=%q\n' "$v" "${!v}"
         done
     } >"$ENV_FILE.tmp"
@@ -393,6 +415,34 @@ term_process() {
 # code 1 after SIGTERM; SIGINT leaves code 0 for a clean stop.
 nats_stop() { term_process nats nats-server INT; }
 
+# ---------------------------------------------------------------- sandbox carrier
+
+sandbox_on() { [ "$STACK_SANDBOX" = on ]; }
+
+# Starts the sandbox carrier on SANDBOX_SIP_PORT (UDP and TCP) and waits
+# until it listens. Its calls go to logs/sandbox-carrier.log and, one JSON
+# line each, to sandbox/results.jsonl.
+sandbox_start() {
+    local bin="$BIN_DIR/$SANDBOX" t0 deadline
+    [ -x "$bin" ] || die "$bin is missing: build it with make build"
+    [ -r "$SANDBOX_CONTACTS" ] || die "SANDBOX_CONTACTS: cannot read $SANDBOX_CONTACTS"
+    t0=$(now_ms)
+    mkdir -p "$SANDBOX_DIR"
+    echo "[stack] starting $SANDBOX $(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$LOGS/$SANDBOX.log"
+    launch "$SANDBOX" "$LOGS/$SANDBOX.log" env SANDBOX_SIP_ADDR=127.0.0.1 \
+        SANDBOX_SIP_PORT="$SANDBOX_SIP_PORT" SANDBOX_CONTACTS="$SANDBOX_CONTACTS" \
+        SANDBOX_RESULTS="$SANDBOX_RESULTS_FILE" LOG_LEVEL="$LOG_LEVEL" "$bin"
+    deadline=$(($(now_ms) + 15000))
+    until port_open "$SANDBOX_SIP_PORT"; do
+        if [ -f "$PIDS/$SANDBOX.rc" ] || [ "$(now_ms)" -gt "$deadline" ]; then
+            tail_log "$SANDBOX" >&2
+            die "the sandbox carrier did not start"
+        fi
+        sleep 0.05
+    done
+    say "sandbox carrier ready on sip:127.0.0.1:$SANDBOX_SIP_PORT ($(elapsed "$t0"))"
+}
+
 # ---------------------------------------------------------------- services
 
 svc_start() {
@@ -409,6 +459,9 @@ svc_start() {
         env+=(GATEWAY_ADDR=127.0.0.1 GATEWAY_PORT="$GATEWAY_PORT")
     fi
     echo "[stack] starting $name $(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$LOGS/$name.log"
+    # Everything else comes from the caller's environment, so a variable set
+    # for `stack.sh start-service NAME` reaches that copy alone (the
+    # end-to-end tests start a dialer with DIALER_TEST_HOLD_BEFORE_ACK_MS).
     launch "$name" "$LOGS/$name.log" env -u DATABASE_URL "${env[@]}" "$bin"
 }
 
@@ -497,6 +550,14 @@ check_ports() {
     }
     check_port "$NATS_PORT" "nats" NATS_PORT
     check_port "$PG_PORT" "postgres" PG_PORT
+    if sandbox_on; then
+        check_port "$SANDBOX_SIP_PORT" "sandbox carrier" SANDBOX_SIP_PORT
+        # SIP is UDP too; ss sees UDP sockets, the /dev/tcp fallback does not.
+        if command -v ss >/dev/null 2>&1 && [ -n "$(ss -Hlun "sport = :$SANDBOX_SIP_PORT" 2>/dev/null)" ]; then
+            echo "stack: UDP port $SANDBOX_SIP_PORT (sandbox carrier) is already in use; set SANDBOX_SIP_PORT to another port" >&2
+            bad=1
+        fi
+    fi
     if [[ " $SERVICES " == *" gateway "* ]]; then check_port "$GATEWAY_PORT" "gateway" GATEWAY_PORT; fi
     for s in $SERVICES; do
         check_port "$(admin_port "$s")" "$s admin" ADMIN_PORT_BASE
@@ -536,6 +597,7 @@ do_start() {
         is_service "$s" || die "unknown service $s in STACK_SERVICES (services: $ALL_SERVICES)"
         [ -x "$BIN_DIR/$s" ] || missing="$missing $s"
     done
+    if sandbox_on && [ ! -x "$BIN_DIR/$SANDBOX" ]; then missing="$missing $SANDBOX"; fi
     [ -z "$missing" ] || die "not built:$missing (looked in $BIN_DIR); build them with make build"
     check_ports
 
@@ -543,7 +605,7 @@ do_start() {
     rm -f "$PIDS"/*.pid "$PIDS"/*.rc
     # Each start gets fresh logs; the previous run's stay beside them as .prev.
     local f
-    for f in "$LOGS"/*.log; do
+    for f in "$LOGS"/*.log "$SANDBOX_RESULTS_FILE"; do
         [ -e "$f" ] && mv -f "$f" "$f.prev"
     done
     # The postgres user must reach its folders inside STACK_DIR.
@@ -560,13 +622,16 @@ do_start() {
 
     pg_start
     nats_start
+    if sandbox_on; then sandbox_start; fi
     local t1
     t1=$(now_ms)
     for s in $SERVICES; do svc_start "$s"; done
     # shellcheck disable=SC2086
     svc_wait_ready "$READY_TIMEOUT" $SERVICES || exit 1
     say "services ready: $SERVICES ($(elapsed "$t1"))"
-    say "stack ready in $(elapsed "$t0"): gateway $GATEWAY_URL, nats $NATS_URL, postgres 127.0.0.1:$PG_PORT"
+    local carrier=""
+    if sandbox_on; then carrier=", sandbox carrier sip:127.0.0.1:$SANDBOX_SIP_PORT"; fi
+    say "stack ready in $(elapsed "$t0"): gateway $GATEWAY_URL, nats $NATS_URL, postgres 127.0.0.1:$PG_PORT$carrier"
     # Only EXIT is cleared: `trap - INT` would reset a SIGINT ignored since
     # this shell started to its default, and `run` sets its own handlers.
     trap - EXIT
@@ -678,6 +743,7 @@ cmd_run() {
     # because mawk buffers its input from a pipe.
     local files=() s
     for s in $SERVICES nats; do files+=("$LOGS/$s.log"); done
+    if sandbox_on; then files+=("$LOGS/$SANDBOX.log"); fi
     tail --pid=$$ -n0 -F "${files[@]}" 2>/dev/null | {
         src=""
         while IFS= read -r line; do
@@ -704,7 +770,7 @@ cmd_run() {
 cmd_status() {
     load_settings 0
     local s pid state up=0 total=0
-    row() { printf '%-12s %-8s %s\n' "$1" "$2" "$3"; }
+    row() { printf '%-16s %-8s %s\n' "$1" "$2" "$3"; }
     row NAME PID STATE
     total=$((total + 1))
     if pid=$(pg_pid); then row postgres "$pid" "running on 127.0.0.1:$PG_PORT"; up=$((up + 1));
@@ -712,6 +778,17 @@ cmd_status() {
     total=$((total + 1))
     if pid=$(nats_pid); then row nats "$pid" "running on 127.0.0.1:$NATS_PORT"; up=$((up + 1));
     else row nats - stopped; fi
+    if sandbox_on; then
+        total=$((total + 1))
+        if pid=$(live_pid "$PIDS/$SANDBOX.pid" "$SANDBOX"); then
+            row "$SANDBOX" "$pid" "running on sip:127.0.0.1:$SANDBOX_SIP_PORT"
+            up=$((up + 1))
+        elif [ -f "$PIDS/$SANDBOX.rc" ]; then
+            row "$SANDBOX" - "exited with code $(cat "$PIDS/$SANDBOX.rc")"
+        else
+            row "$SANDBOX" - stopped
+        fi
+    fi
     for s in $SERVICES; do
         total=$((total + 1))
         if pid=$(svc_pid "$s"); then
@@ -741,6 +818,11 @@ cmd_env() {
     printf 'export STACK_DIR=%q\n' "$STACK_DIR"
     printf 'export OC_STACK=%q\n' "$SELF"
     printf 'export OC_SERVICES=%q\n' "$SERVICES"
+    if sandbox_on; then
+        printf 'export OC_SANDBOX_SIP_PORT=%q\n' "$SANDBOX_SIP_PORT"
+        printf 'export OC_SANDBOX_RESULTS=%q\n' "$SANDBOX_RESULTS_FILE"
+        printf 'export OC_SANDBOX_CONTACTS=%q\n' "$SANDBOX_CONTACTS"
+    fi
 }
 
 need_service() {
@@ -867,8 +949,10 @@ usage: scripts/stack.sh COMMAND
 
 Folder: STACK_DIR (default .local). Ports: NATS_PORT (4222), PG_PORT (5432),
 GATEWAY_PORT (8080), ADMIN_PORT_BASE (9100; service i of docs/development.md
-gets base + i). Also LOG_LEVEL, BUILD (build), STACK_SERVICES (a subset to
-start), STACK_FSYNC=off (throwaway clusters only), STACK_READY_TIMEOUT (60).
+gets base + i), SANDBOX_SIP_PORT (5070, the sandbox carrier). Also LOG_LEVEL,
+BUILD (build), STACK_SERVICES (a subset to start), STACK_SANDBOX=off (no
+sandbox carrier), SANDBOX_CONTACTS (its contacts file), STACK_FSYNC=off
+(throwaway clusters only), STACK_READY_TIMEOUT (60).
 EOF
 }
 

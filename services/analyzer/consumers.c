@@ -18,50 +18,9 @@
 #include "analyzer.h"
 #include "oc/log.h"
 #include "oc/service.h"
+#include "oc/streams.h"
 #include "proto/leads.pb-c.h"
 #include "store.h"
-
-#define STREAM_CALLS "CALLS"
-#define STREAM_ANALYSIS "ANALYSIS"
-#define STREAM_LEADS "LEADS"
-#define CALLS_MAX_AGE_S (14 * 24 * 3600)
-#define STREAM_MAX_AGE_S (7 * 24 * 3600)
-#define DUPLICATE_WINDOW_S 600
-
-/* ------------------------------------------------------------ streams */
-
-static bool stream_exists(struct oc_bus *bus, const char *name)
-{
-    jsCtx *js = NULL;
-    jsStreamInfo *si = NULL;
-    jsErrCode jerr = 0;
-    bool found = false;
-    if (natsConnection_JetStream(&js, oc_bus_nats(bus), NULL) != NATS_OK)
-        return false;
-    if (js_GetStreamInfo(&si, js, name, NULL, &jerr) == NATS_OK)
-        found = true;
-    jsStreamInfo_Destroy(si);
-    jsCtx_Destroy(js);
-    return found;
-}
-
-/* Creates a stream only when it is missing: CALLS and LEADS belong to their
- * publishers, and settings updated back and forth would help nobody. */
-static enum oc_status ensure_stream(struct oc_bus *bus, const char *name,
-                                    const char *const *subjects, size_t n, int64_t max_age_s)
-{
-    if (stream_exists(bus, name))
-        return OC_OK;
-    const struct oc_stream_config sc = {.name = name,
-                                        .subjects = subjects,
-                                        .n_subjects = n,
-                                        .max_age_s = max_age_s,
-                                        .duplicate_window_s = DUPLICATE_WINDOW_S};
-    enum oc_status s = oc_js_ensure_stream(bus, &sc);
-    if (s == OC_OK)
-        oc_info("jetstream: created stream %s", name);
-    return s;
-}
 
 /* ------------------------------------------------------------ calls.ended */
 
@@ -184,20 +143,16 @@ static enum oc_status on_lead_deleted(void *user, const char *subject, const uin
 
 enum oc_status consumers_start(struct analyzer *az)
 {
-    static const char *const calls[] = {"calls.progress", "calls.ended", "calls.status"};
-    static const char *const analysis[] = {"analysis.done"};
-    static const char *const leads[] = {"leads.added", "leads.updated", "leads.deleted",
-                                        "dnc.changed"};
     struct oc_bus *bus = az->svc->bus;
-    enum oc_status s = ensure_stream(bus, STREAM_CALLS, calls, 3, CALLS_MAX_AGE_S);
+    enum oc_status s = oc_streams_ensure(bus, OC_STREAM_CALLS);
     if (s == OC_OK)
-        s = ensure_stream(bus, STREAM_ANALYSIS, analysis, 1, STREAM_MAX_AGE_S);
+        s = oc_streams_ensure(bus, OC_STREAM_ANALYSIS);
     if (s == OC_OK)
-        s = ensure_stream(bus, STREAM_LEADS, leads, 4, STREAM_MAX_AGE_S);
+        s = oc_streams_ensure(bus, OC_STREAM_LEADS);
     if (s != OC_OK)
         return s;
     /* The model may take seconds per call: a generous ack wait, a small batch. */
-    const struct oc_consumer_config cc = {.stream = STREAM_CALLS,
+    const struct oc_consumer_config cc = {.stream = OC_STREAM_CALLS,
                                           .durable = "analyzer",
                                           .filter_subject = "calls.ended",
                                           .ack_wait_s = 60,
@@ -206,7 +161,7 @@ enum oc_status consumers_start(struct analyzer *az)
     s = oc_consumer_start(&az->calls_ended, bus, &cc, on_call_ended, az);
     if (s != OC_OK)
         return s;
-    const struct oc_consumer_config lc = {.stream = STREAM_LEADS,
+    const struct oc_consumer_config lc = {.stream = OC_STREAM_LEADS,
                                           .durable = "analyzer",
                                           .filter_subject = "leads.deleted",
                                           .nak_delay_ms = 2000};

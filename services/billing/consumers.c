@@ -22,14 +22,9 @@
 #include "ledger.h"
 #include "oc/log.h"
 #include "oc/service.h"
+#include "oc/streams.h"
 #include "proto/gateway.pb-c.h"
 #include "proto/media.pb-c.h"
-
-#define STREAM_CALLS "CALLS"
-#define CALLS_MAX_AGE_S (14 * 24 * 3600)
-#define DUPLICATE_WINDOW_S 600
-
-static const char *const calls_subjects[] = {"calls.progress", "calls.ended", "calls.status"};
 
 /* ================================================================ calls.ended */
 
@@ -83,34 +78,6 @@ out:
     return s;
 }
 
-/* Creates CALLS only when it is missing: it belongs to its publishers
- * (media, dialer, scheduler), and settings updated back and forth by every
- * consumer would help nobody. Same settings as theirs. */
-static enum oc_status ensure_calls_stream(struct oc_bus *bus)
-{
-    jsCtx *js = NULL;
-    jsStreamInfo *si = NULL;
-    jsErrCode jerr = 0;
-    bool found = false;
-
-    if (natsConnection_JetStream(&js, oc_bus_nats(bus), NULL) == NATS_OK &&
-        js_GetStreamInfo(&si, js, STREAM_CALLS, NULL, &jerr) == NATS_OK)
-        found = true;
-    jsStreamInfo_Destroy(si);
-    jsCtx_Destroy(js);
-    if (found)
-        return OC_OK;
-    const struct oc_stream_config sc = {.name = STREAM_CALLS,
-                                        .subjects = calls_subjects,
-                                        .n_subjects = 3,
-                                        .max_age_s = CALLS_MAX_AGE_S,
-                                        .duplicate_window_s = DUPLICATE_WINDOW_S};
-    enum oc_status s = oc_js_ensure_stream(bus, &sc);
-    if (s == OC_OK)
-        oc_info("jetstream: created stream %s", STREAM_CALLS);
-    return s;
-}
-
 /* ================================================================ tenant.created */
 
 static void on_tenant_created(natsConnection *nc, natsSubscription *sub, natsMsg *msg,
@@ -156,10 +123,10 @@ out:
 enum oc_status consumers_start(struct billing *b)
 {
     struct oc_bus *bus = b->svc->bus;
-    enum oc_status s = ensure_calls_stream(bus);
+    enum oc_status s = oc_streams_ensure(bus, OC_STREAM_CALLS);
     if (s != OC_OK)
         return s;
-    const struct oc_consumer_config cc = {.stream = STREAM_CALLS,
+    const struct oc_consumer_config cc = {.stream = OC_STREAM_CALLS,
                                           .durable = "billing",
                                           .filter_subject = "calls.ended",
                                           .nak_delay_ms = 2000};

@@ -26,6 +26,10 @@ void dialer_configure(struct dialer *d, struct oc_cfg *cfg)
     oc_cfg_int(cfg, "DIALER_MAX_CALLS", 200, 1, 100000, &c->max_calls);
     oc_cfg_int(cfg, "DIALER_ALLOCATE_TIMEOUT_MS", 2000, 100, 60000, &c->allocate_timeout_ms);
     oc_cfg_int(cfg, "DIALER_RETRY_DELAY_MS", 2000, 100, 600000, &c->retry_delay_ms);
+    /* A fault hook for the end-to-end tests only: it holds every dialled job
+     * before its ack, so a test can kill the copy in that window and watch
+     * the redelivery. Never set it anywhere real. */
+    oc_cfg_int(cfg, "DIALER_TEST_HOLD_BEFORE_ACK_MS", 0, 0, 60000, &c->test_hold_before_ack_ms);
     oc_cfg_hex_key(cfg, "SECRETS_KEY", DIALER_DEV_SECRETS_KEY, c->secrets_key,
                    sizeof(c->secrets_key));
     oc_cfg_str(cfg, "SECRETS_KEY", DIALER_DEV_SECRETS_KEY, true, &key);

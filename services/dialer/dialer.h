@@ -49,6 +49,7 @@ struct dialer_config {
     long max_calls;                       /* DIALER_MAX_CALLS: live legs per copy */
     long allocate_timeout_ms;             /* DIALER_ALLOCATE_TIMEOUT_MS */
     long retry_delay_ms;                  /* DIALER_RETRY_DELAY_MS: a job that could not start */
+    long test_hold_before_ack_ms;         /* DIALER_TEST_HOLD_BEFORE_ACK_MS: tests only */
     uint8_t secrets_key[OC_AEAD_KEY_LEN]; /* SECRETS_KEY */
     bool secrets_key_default;
 };

@@ -26,6 +26,7 @@
 #include "oc/log.h"
 #include "oc/metrics.h"
 #include "oc/service.h"
+#include "oc/streams.h"
 #include "proto/scheduler.pb-c.h"
 #include "reporter.h"
 #include "sdp.h"
@@ -37,9 +38,6 @@
 #define JOBS_ACK_WAIT_S 30
 /* What a media allocation lives for if the call is never answered. */
 #define JOBS_ALLOCATION_SLACK_S 30
-
-static const char *const jobs_subjects[] = {"jobs.call"};
-static const char *const calls_subjects[] = {"calls.progress", "calls.ended", "calls.status"};
 
 static int64_t unix_ms(void)
 {
@@ -195,6 +193,23 @@ static enum oc_status already_taken(struct dialer *d, struct leg *leg, const cha
     return OC_OK;
 }
 
+/*
+ * The test-only fault hook (DIALER_TEST_HOLD_BEFORE_ACK_MS): holds a job
+ * whose INVITE has left, unacknowledged, so that an end-to-end test can
+ * kill this copy in the window where a redelivery could dial the contact a
+ * second time. Ends early when the copy begins to stop.
+ */
+static void test_hold_before_ack(struct dialer *d, const struct leg *leg)
+{
+    oc_warn("call %s: job %s dialled; holding its ack for %ld ms (DIALER_TEST_HOLD_BEFORE_ACK_MS)",
+            leg->call_id, leg->dispatch_id, d->cfg.test_hold_before_ack_ms);
+    for (long waited = 0; waited < d->cfg.test_hold_before_ack_ms && !atomic_load(&d->stopping);
+         waited += 50) {
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
 static enum oc_status take(struct dialer *d, const Ocpb__CallJob *job)
 {
     struct leg *leg = NULL;
@@ -302,6 +317,8 @@ static enum oc_status take(struct dialer *d, const Ocpb__CallJob *job)
     if (st == OC_ERR_TIMEOUT) {
         oc_warn("call %s: the SIP thread is slow; the job is acked anyway", leg->call_id);
         st = OC_OK;
+    } else if (st == OC_OK && d->cfg.test_hold_before_ack_ms > 0) {
+        test_hold_before_ack(d, leg);
     } else if (st != OC_OK) {
         leg_set_remove(&d->live, leg);
         store_leg_end(d->svc->db, leg->tenant_id, leg->dispatch_id, "failed", 0, "system",
@@ -345,53 +362,16 @@ out:
     return st;
 }
 
-/* True when the stream exists already. */
-static bool stream_exists(struct oc_bus *bus, const char *name)
-{
-    jsCtx *js = NULL;
-    jsStreamInfo *si = NULL;
-    jsErrCode jerr = 0;
-    bool found = false;
-    if (natsConnection_JetStream(&js, oc_bus_nats(bus), NULL) != NATS_OK)
-        return false;
-    found = js_GetStreamInfo(&si, js, name, NULL, &jerr) == NATS_OK;
-    jsStreamInfo_Destroy(si);
-    jsCtx_Destroy(js);
-    return found;
-}
-
-/* Creates a stream only when it is missing, as every service does: several
- * publish to it, and settings updated back and forth would help nobody. */
-static enum oc_status ensure_stream(struct oc_bus *bus, const struct oc_stream_config *sc)
-{
-    if (stream_exists(bus, sc->name))
-        return OC_OK;
-    enum oc_status st = oc_js_ensure_stream(bus, sc);
-    if (st == OC_OK)
-        oc_info("jetstream: created stream %s", sc->name);
-    return st;
-}
-
 enum oc_status jobs_start(struct dialer *d)
 {
-    const struct oc_stream_config jobs = {.name = "JOBS",
-                                          .subjects = jobs_subjects,
-                                          .n_subjects = 1,
-                                          .work_queue = true,
-                                          .max_age_s = 7 * 24 * 3600,
-                                          .duplicate_window_s = 600};
-    const struct oc_stream_config calls = {.name = "CALLS",
-                                           .subjects = calls_subjects,
-                                           .n_subjects = 3,
-                                           .max_age_s = 14 * 24 * 3600,
-                                           .duplicate_window_s = 600};
-    enum oc_status st = ensure_stream(d->svc->bus, &jobs);
+    /* The jobs come from JOBS; progress and ends go to CALLS. */
+    enum oc_status st = oc_streams_ensure(d->svc->bus, OC_STREAM_JOBS);
     if (st == OC_OK)
-        st = ensure_stream(d->svc->bus, &calls);
+        st = oc_streams_ensure(d->svc->bus, OC_STREAM_CALLS);
     if (st != OC_OK)
         return st;
     const struct oc_consumer_config cc = {
-        .stream = "JOBS",
+        .stream = OC_STREAM_JOBS,
         .durable = "dialer",
         .filter_subject = "jobs.call",
         .ack_wait_s = JOBS_ACK_WAIT_S,

@@ -63,6 +63,10 @@ static enum oc_status dialer_on_start(struct oc_service *svc)
     d->calls_live = oc_metric_gauge("dialer_calls_live", NULL, "Calls this copy holds now.");
     if (d->cfg.secrets_key_default)
         oc_warn("SECRETS_KEY is the development default; set it before storing real secrets");
+    if (d->cfg.test_hold_before_ack_ms > 0)
+        oc_warn("DIALER_TEST_HOLD_BEFORE_ACK_MS=%ld: every job is held that long after its INVITE "
+                "and before its ack; a fault hook for tests, never for real calls",
+                d->cfg.test_hold_before_ack_ms);
 
     st = reporter_new(&d->reporter, d);
     if (st == OC_OK)

@@ -26,5 +26,4 @@ void lead_ingest_configure(struct lead_ingest *st, struct oc_cfg *cfg)
                1, 16, &c->import_threads);
     oc_cfg_int(cfg, "LEAD_IMPORT_IDLE_S", 120, 5, 3600, &c->import_idle_s);
     oc_cfg_int(cfg, "LEAD_IMPORT_PROGRESS_MS", 500, 50, 60000, &c->progress_ms);
-    oc_cfg_int(cfg, "LEADS_STREAM_MAX_AGE_DAYS", 14, 1, 3650, &c->leads_stream_days);
 }

@@ -9,9 +9,9 @@
  * an add of a listed number changes nothing), so redelivery is harmless. A
  * message is acknowledged only after its transaction committed.
  *
- * The streams belong to the services that publish them and may not exist
- * yet when this one starts; a thread retries every few seconds until both
- * consumers run.
+ * The streams are made with their one definition (oc/streams.h) by
+ * whichever service comes first, this one included; while JetStream cannot
+ * be reached, a thread retries every few seconds until both consumers run.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +23,7 @@
 #include "lead_status.h"
 #include "oc/log.h"
 #include "oc/service.h"
+#include "oc/streams.h"
 #include "outbox.h"
 #include "proto/analyzer.pb-c.h"
 #include "proto/scheduler.pb-c.h"
@@ -192,21 +193,22 @@ static void *consumers_run(void *arg)
 {
     struct lead_ingest *st = arg;
     const struct oc_consumer_config analysis = {
-        .stream = "ANALYSIS", .durable = "lead-ingest", .filter_subject = "analysis.done"};
+        .stream = OC_STREAM_ANALYSIS, .durable = "lead-ingest", .filter_subject = "analysis.done"};
     const struct oc_consumer_config calls = {
-        .stream = "CALLS", .durable = "lead-ingest", .filter_subject = "calls.status"};
+        .stream = OC_STREAM_CALLS, .durable = "lead-ingest", .filter_subject = "calls.status"};
     bool warned = false;
     pthread_mutex_lock(&st->consumers_mu);
     while (!st->stopping && (!st->analysis_consumer || !st->calls_consumer)) {
         pthread_mutex_unlock(&st->consumers_mu);
         struct oc_consumer *x = NULL;
         if (!st->analysis_consumer &&
+            oc_streams_ensure(st->svc->bus, OC_STREAM_ANALYSIS) == OC_OK &&
             oc_consumer_start(&x, st->svc->bus, &analysis, on_analysis, st) == OC_OK) {
             st->analysis_consumer = x;
             oc_info("consuming analysis.done");
         }
         x = NULL;
-        if (!st->calls_consumer &&
+        if (!st->calls_consumer && oc_streams_ensure(st->svc->bus, OC_STREAM_CALLS) == OC_OK &&
             oc_consumer_start(&x, st->svc->bus, &calls, on_call_status, st) == OC_OK) {
             st->calls_consumer = x;
             oc_info("consuming calls.status");
@@ -215,7 +217,7 @@ static void *consumers_run(void *arg)
         if (st->analysis_consumer && st->calls_consumer)
             break;
         if (!warned) {
-            oc_info("streams ANALYSIS or CALLS not there yet; retrying every %d s",
+            oc_info("consumers of ANALYSIS or CALLS not started yet; retrying every %d s",
                     CONSUMER_RETRY_S);
             warned = true;
         }

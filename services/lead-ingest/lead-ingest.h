@@ -42,7 +42,6 @@ struct lead_ingest_config {
     long import_threads;    /* LEAD_IMPORT_THREADS: threads checking the rows of one import */
     long import_idle_s;     /* LEAD_IMPORT_IDLE_S: a streamed import without chunks fails after */
     long progress_ms;       /* LEAD_IMPORT_PROGRESS_MS: least time between progress events */
-    long leads_stream_days; /* LEADS_STREAM_MAX_AGE_DAYS: retention of the LEADS stream */
 };
 
 /**

@@ -30,7 +30,7 @@ static enum oc_status lead_ingest_start(struct oc_service *svc)
 {
     struct lead_ingest *st = svc->user;
     st->svc = svc;
-    enum oc_status s = outbox_new(&st->outbox, svc->db, svc->bus, st->cfg.leads_stream_days);
+    enum oc_status s = outbox_new(&st->outbox, svc->db, svc->bus);
     if (s == OC_OK) {
         struct import_env env = {svc->db, svc->bus, st->outbox, &st->cfg};
         s = import_jobs_new(&st->jobs, &env);

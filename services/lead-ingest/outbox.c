@@ -18,21 +18,16 @@
 
 #include "events.h"
 #include "oc/log.h"
+#include "oc/streams.h"
 #include "proto/leads.pb-c.h"
 #include "store.h"
 
 #define OUTBOX_ROUND 50
 #define OUTBOX_IDLE_MS 2000
 
-const char *const outbox_leads_subjects[] = {"leads.added", "leads.updated", "leads.deleted",
-                                             "dnc.changed"};
-const size_t outbox_leads_subjects_count =
-    sizeof(outbox_leads_subjects) / sizeof(outbox_leads_subjects[0]);
-
 struct outbox {
     struct oc_db *db;
     struct oc_bus *bus;
-    long stream_days;
     bool stream_ready;
     pthread_t thread;
     pthread_mutex_t mu;
@@ -42,41 +37,12 @@ struct outbox {
     bool joined;
 };
 
-/* True when the stream is there, whoever created it. */
-static bool stream_exists(struct oc_bus *bus, const char *name)
-{
-    jsCtx *js = NULL;
-    jsStreamInfo *si = NULL;
-    jsErrCode jerr = 0;
-    bool found = false;
-    if (natsConnection_JetStream(&js, oc_bus_nats(bus), NULL) == NATS_OK)
-        found = js_GetStreamInfo(&si, js, name, NULL, &jerr) == NATS_OK;
-    jsStreamInfo_Destroy(si);
-    jsCtx_Destroy(js);
-    return found;
-}
-
-/*
- * Creates the LEADS stream when it is missing. An existing one is left as
- * it is: the scheduler creates the streams it consumes when they are
- * missing too, and two services updating one stream's settings back and
- * forth would help nobody.
- */
+/* Makes stream LEADS exist with its definition (oc/streams.h), once. */
 static enum oc_status ensure_stream(struct outbox *o)
 {
     if (o->stream_ready)
         return OC_OK;
-    if (stream_exists(o->bus, "LEADS")) {
-        o->stream_ready = true;
-        return OC_OK;
-    }
-    struct oc_stream_config sc = {
-        .name = "LEADS",
-        .subjects = outbox_leads_subjects,
-        .n_subjects = outbox_leads_subjects_count,
-        .max_age_s = o->stream_days * 86400,
-    };
-    enum oc_status st = oc_js_ensure_stream(o->bus, &sc);
+    enum oc_status st = oc_streams_ensure(o->bus, OC_STREAM_LEADS);
     o->stream_ready = st == OC_OK;
     return st;
 }
@@ -239,15 +205,13 @@ static void *run(void *arg)
     return NULL;
 }
 
-enum oc_status outbox_new(struct outbox **out, struct oc_db *db, struct oc_bus *bus,
-                          long stream_days)
+enum oc_status outbox_new(struct outbox **out, struct oc_db *db, struct oc_bus *bus)
 {
     struct outbox *o = calloc(1, sizeof(*o));
     if (!o)
         return OC_ERR_NOMEM;
     o->db = db;
     o->bus = bus;
-    o->stream_days = stream_days;
     pthread_mutex_init(&o->mu, NULL);
     pthread_cond_init(&o->cv, NULL);
     /* A first attempt now, so a misconfigured JetStream shows in the log at start. */

@@ -16,12 +16,11 @@
 struct outbox;
 
 /**
- * Starts the publisher on db and bus (both borrowed until outbox_free);
- * stream_days is the retention of the LEADS stream it keeps configured.
- * Caller frees with outbox_free.
+ * Starts the publisher on db and bus (both borrowed until outbox_free); it
+ * publishes to stream LEADS, which it makes exist with its definition
+ * (oc/streams.h). Caller frees with outbox_free.
  */
-enum oc_status outbox_new(struct outbox **out, struct oc_db *db, struct oc_bus *bus,
-                          long stream_days);
+enum oc_status outbox_new(struct outbox **out, struct oc_db *db, struct oc_bus *bus);
 
 /** Wakes the publisher: something was committed. NULL does nothing. */
 void outbox_kick(struct outbox *o);
@@ -31,9 +30,5 @@ void outbox_stop(struct outbox *o);
 
 /** Stops if needed and frees. NULL does nothing. */
 void outbox_free(struct outbox *o);
-
-/** The LEADS stream's subjects, as docs/messages.md lists them. */
-extern const char *const outbox_leads_subjects[];
-extern const size_t outbox_leads_subjects_count;
 
 #endif

@@ -24,6 +24,7 @@
 #include "oc/log.h"
 #include "oc/metrics.h"
 #include "oc/service.h"
+#include "oc/streams.h"
 #include "outbox.h"
 #include "ports.h"
 #include "registry.h"
@@ -33,10 +34,6 @@
 /* How long the stop hook lets live calls end and the outbox empty. */
 #define MEDIA_END_CALLS_MS 1000
 #define MEDIA_OUTBOX_FLUSH_MS 1000
-
-/* calls.ended is published to stream CALLS; it is created here when no
- * other service made it yet (same settings as the dialer and analyzer). */
-static const char *const calls_subjects[] = {"calls.progress", "calls.ended", "calls.status"};
 
 static void media_on_configure(struct oc_service *svc, struct oc_cfg *cfg)
 {
@@ -60,33 +57,6 @@ static void instance_token(struct media *m, const char *instance)
         snprintf(m->instance, sizeof(m->instance), "copy-%s", i ? instance : "unnamed");
 }
 
-/* True when the stream exists already. */
-static bool stream_exists(struct oc_bus *bus, const char *name)
-{
-    jsCtx *js = NULL;
-    jsStreamInfo *si = NULL;
-    jsErrCode jerr = 0;
-    bool found = false;
-    if (natsConnection_JetStream(&js, oc_bus_nats(bus), NULL) != NATS_OK)
-        return false;
-    found = js_GetStreamInfo(&si, js, name, NULL, &jerr) == NATS_OK;
-    jsStreamInfo_Destroy(si);
-    jsCtx_Destroy(js);
-    return found;
-}
-
-/* Creates a stream only when it is missing, as every service does: several
- * publish to it, and settings updated back and forth would help nobody. */
-static enum oc_status ensure_stream(struct oc_bus *bus, const struct oc_stream_config *sc)
-{
-    if (stream_exists(bus, sc->name))
-        return OC_OK;
-    enum oc_status st = oc_js_ensure_stream(bus, sc);
-    if (st == OC_OK)
-        oc_info("jetstream: created stream %s", sc->name);
-    return st;
-}
-
 static void media_on_stop(struct oc_service *svc);
 
 static enum oc_status media_on_start(struct oc_service *svc)
@@ -108,12 +78,8 @@ static enum oc_status media_on_start(struct oc_service *svc)
     m->frames_late = oc_metric_counter("media_frames_skipped_total", NULL,
                                        "Frames skipped because a worker woke up too late.");
 
-    const struct oc_stream_config calls = {.name = "CALLS",
-                                           .subjects = calls_subjects,
-                                           .n_subjects = 3,
-                                           .max_age_s = 14 * 24 * 3600,
-                                           .duplicate_window_s = 600};
-    st = ensure_stream(svc->bus, &calls);
+    /* calls.ended goes to stream CALLS. */
+    st = oc_streams_ensure(svc->bus, OC_STREAM_CALLS);
     if (st != OC_OK)
         return st;
 

@@ -139,8 +139,8 @@ enum oc_status call_state_path(enum call_status from, enum call_status to, enum 
 }
 
 static const char *const kind_names[] = {
-    [CALL_KIND_NONE] = "unspecified",      [CALL_KIND_FIRST_CALL] = "first",
-    [CALL_KIND_RETRY_CALL] = "retry",      [CALL_KIND_FOLLOW_UP_CALL] = "follow_up",
+    [CALL_KIND_NONE] = "unspecified",   [CALL_KIND_FIRST_CALL] = "first",
+    [CALL_KIND_RETRY_CALL] = "retry",   [CALL_KIND_FOLLOW_UP_CALL] = "follow_up",
     [CALL_KIND_MANUAL_CALL] = "manual",
 };
 

@@ -45,7 +45,7 @@ struct calling_exception {
 
 struct calling_schedule {
     struct calling_range ranges[CALLING_WINDOW_MAX_RANGES];
-    size_t n_ranges; /* 0: the legal window every day */
+    size_t n_ranges;                            /* 0: the legal window every day */
     const struct calling_exception *exceptions; /* borrowed from the caller */
     size_t n_exceptions;
     int legal_start; /* minutes; 0 or less than 08:00: 08:00 */
@@ -62,8 +62,8 @@ struct calling_slot {
 struct calling_local {
     int year, month, day; /* month 1..12 */
     int hour, minute, second;
-    int weekday;          /* ISO: 1 Monday .. 7 Sunday; output only */
-    int offset_s;         /* from UTC; output only */
+    int weekday;  /* ISO: 1 Monday .. 7 Sunday; output only */
+    int offset_s; /* from UTC; output only */
 };
 
 /** An empty schedule: the legal window every day. */

@@ -25,7 +25,7 @@ static enum oc_status not_found(struct oc_request *req, const char *id)
 
 static bool valid_id(struct oc_request *req, const char *field, const char *id)
 {
-    if (wire_uuid_valid(id))
+    if (oc_uuid_valid(id))
         return true;
     oc_request_fail(req, OC_ERR_INVALID, "%s must be an id", field);
     return false;
@@ -33,9 +33,8 @@ static bool valid_id(struct oc_request *req, const char *field, const char *id)
 
 /* The schedule a call follows (a manual call at a set time keeps only the
  * legal window); tmp holds that reduced schedule. */
-static const struct calling_schedule *schedule_of(const struct campaign_rules *rules,
-                                                  bool ignore_schedule,
-                                                  struct calling_schedule *tmp)
+static const struct calling_schedule *
+schedule_of(const struct campaign_rules *rules, bool ignore_schedule, struct calling_schedule *tmp)
 {
     if (!ignore_schedule)
         return &rules->schedule;
@@ -57,8 +56,8 @@ enum oc_status handle_call_get(struct oc_request *req, const ProtobufCMessage *i
     if (!reply)
         return OC_ERR_NOMEM;
     ocpb__get_call_reply__init(reply);
-    enum oc_status s = store_call_get(st->db, tenant, r->id, r->include_transcript, req->arena,
-                                      &reply->call);
+    enum oc_status s =
+        store_call_get(st->db, tenant, r->id, r->include_transcript, req->arena, &reply->call);
     if (s == OC_ERR_NOT_FOUND)
         return not_found(req, r->id);
     if (s != OC_OK)
@@ -134,10 +133,9 @@ enum oc_status handle_call_create(struct oc_request *req, const ProtobufCMessage
         goto out;
     if (rules.state == OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_STOPPED ||
         rules.state == OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_ARCHIVED) {
-        s = oc_request_fail(req, OC_ERR_CONFLICT, "a %s campaign takes no new calls",
-                            rules.state == OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_STOPPED
-                                ? "stopped"
-                                : "archived");
+        s = oc_request_fail(
+            req, OC_ERR_CONFLICT, "a %s campaign takes no new calls",
+            rules.state == OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_STOPPED ? "stopped" : "archived");
         goto out;
     }
     Ocpb__Lead *lead = NULL;
@@ -184,8 +182,8 @@ enum oc_status handle_call_create(struct oc_request *req, const ProtobufCMessage
     row.kind = CALL_KIND_MANUAL_CALL;
     row.phone = phone;
     row.contact_name = lead && lead->name && *lead->name ? lead->name : NULL;
-    row.timezone = lead && calling_window_tz_valid(lead->timezone) ? lead->timezone
-                                                                    : rules.timezone;
+    row.timezone =
+        lead && calling_window_tz_valid(lead->timezone) ? lead->timezone : rules.timezone;
     row.country = lead && wire_country_valid(lead->region) ? lead->region : rules.region;
     row.reason = r->reason && *r->reason ? r->reason : NULL;
     row.attempt = count + 1;
@@ -196,8 +194,8 @@ enum oc_status handle_call_create(struct oc_request *req, const ProtobufCMessage
     if (r->at_unix_ms > now) {
         struct calling_schedule tmp;
         struct calling_slot slot;
-        s = calling_window_next_slot(schedule_of(&rules, row.ignore_schedule, &tmp),
-                                     row.timezone, row.country, r->at_unix_ms, &slot, req->error,
+        s = calling_window_next_slot(schedule_of(&rules, row.ignore_schedule, &tmp), row.timezone,
+                                     row.country, r->at_unix_ms, &slot, req->error,
                                      sizeof(req->error));
         if (s != OC_OK)
             goto out;

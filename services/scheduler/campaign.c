@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "oc/crypto.h"
 #include "wire.h"
 
 #define NAME_MAX_LEN 200
@@ -40,8 +41,7 @@ static const struct {
     {"finished_unix_ms", 0},
 };
 
-enum oc_status campaign_mask(char *const *names, size_t n, unsigned *out, char *err,
-                             size_t errlen)
+enum oc_status campaign_mask(char *const *names, size_t n, unsigned *out, char *err, size_t errlen)
 {
     if (n == 0) {
         snprintf(err, errlen, "update_mask is empty: name the fields to change");
@@ -161,11 +161,11 @@ enum oc_status campaign_check(const Ocpb__Campaign *c, unsigned f, char *err, si
         snprintf(err, errlen, "name is required (at most %d characters)", NAME_MAX_LEN);
         return OC_ERR_INVALID;
     }
-    if ((f & CAMPAIGN_ASSISTANT) && !wire_uuid_valid(c->assistant_id)) {
+    if ((f & CAMPAIGN_ASSISTANT) && !oc_uuid_valid(c->assistant_id)) {
         snprintf(err, errlen, "assistant_id must be an assistant's id");
         return OC_ERR_INVALID;
     }
-    if ((f & CAMPAIGN_NUMBER) && !wire_uuid_valid(c->number_id)) {
+    if ((f & CAMPAIGN_NUMBER) && !oc_uuid_valid(c->number_id)) {
         snprintf(err, errlen, "number_id must be a phone number's id");
         return OC_ERR_INVALID;
     }
@@ -175,7 +175,7 @@ enum oc_status campaign_check(const Ocpb__Campaign *c, unsigned f, char *err, si
             return OC_ERR_INVALID;
         }
         for (size_t i = 0; i < c->n_extra_number_ids; i++) {
-            if (!wire_uuid_valid(c->extra_number_ids[i])) {
+            if (!oc_uuid_valid(c->extra_number_ids[i])) {
                 snprintf(err, errlen, "extra_number_ids[%zu] must be a phone number's id", i);
                 return OC_ERR_INVALID;
             }
@@ -301,8 +301,7 @@ enum oc_status campaign_ranges_pb(const char *json, struct oc_arena *arena,
             goto out;
         }
         ocpb__calling_range__init(r);
-        if (!read_range(json_array_get(a, i), days, &nd, &mask, &r->start_minute,
-                        &r->end_minute)) {
+        if (!read_range(json_array_get(a, i), days, &nd, &mask, &r->start_minute, &r->end_minute)) {
             st = OC_ERR_INTERNAL;
             goto out;
         }
@@ -373,8 +372,7 @@ char *campaign_retry_json(const Ocpb__RetryPolicy *r)
     return out;
 }
 
-enum oc_status campaign_retry_pb(const char *json, struct oc_arena *arena,
-                                 Ocpb__RetryPolicy **out)
+enum oc_status campaign_retry_pb(const char *json, struct oc_arena *arena, Ocpb__RetryPolicy **out)
 {
     json_error_t jerr;
     json_t *o = json_loads(json ? json : "{}", 0, &jerr);

@@ -36,8 +36,7 @@ enum campaign_field {
  * Turns an update mask (Campaign field names) into bits. OC_ERR_INVALID
  * for an empty mask, an unknown name or a field that cannot change.
  */
-enum oc_status campaign_mask(char *const *names, size_t n, unsigned *out, char *err,
-                             size_t errlen);
+enum oc_status campaign_mask(char *const *names, size_t n, unsigned *out, char *err, size_t errlen);
 
 /** Checks the fields named by `fields` of c (all of them on create). */
 enum oc_status campaign_check(const Ocpb__Campaign *c, unsigned fields, char *err, size_t errlen);
@@ -60,8 +59,7 @@ enum oc_status campaign_ranges_schedule(const char *json, struct calling_schedul
 char *campaign_retry_json(const Ocpb__RetryPolicy *r);
 
 /** Reads the column back into a wire policy allocated in arena. */
-enum oc_status campaign_retry_pb(const char *json, struct oc_arena *arena,
-                                 Ocpb__RetryPolicy **out);
+enum oc_status campaign_retry_pb(const char *json, struct oc_arena *arena, Ocpb__RetryPolicy **out);
 
 /**
  * The rules the service applies: the column's overrides on top of the

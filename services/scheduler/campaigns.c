@@ -14,6 +14,7 @@
 #include "deps.h"
 #include "handlers.h"
 #include "lifecycle.h"
+#include "oc/crypto.h"
 #include "oc/log.h"
 #include "outbox.h"
 #include "store.h"
@@ -27,7 +28,7 @@ static enum oc_status not_found(struct oc_request *req, const char *id)
 
 static bool valid_id(struct oc_request *req, const char *id)
 {
-    if (wire_uuid_valid(id))
+    if (oc_uuid_valid(id))
         return true;
     oc_request_fail(req, OC_ERR_INVALID, "id must be a campaign id");
     return false;
@@ -164,8 +165,8 @@ enum oc_status handle_campaign_update(struct oc_request *req, const ProtobufCMes
     if (!c || !valid_id(req, c->id))
         return OC_ERR_INVALID;
     unsigned fields = 0;
-    enum oc_status s = campaign_mask(r->update_mask, r->n_update_mask, &fields, req->error,
-                                     sizeof(req->error));
+    enum oc_status s =
+        campaign_mask(r->update_mask, r->n_update_mask, &fields, req->error, sizeof(req->error));
     if (s == OC_OK)
         s = campaign_check(c, fields, req->error, sizeof(req->error));
     if (s != OC_OK)
@@ -217,17 +218,16 @@ static enum oc_status change_state(struct oc_request *req, const char *id, unsig
     const char **release = NULL;
     size_t n_release = 0;
     enum oc_status s = store_campaign_transition(st->db, tenant, id, from, to, reason,
-                                                 wire_now_ms(), &ob, req->arena, campaign,
-                                                 &release, &n_release, req->error,
-                                                 sizeof(req->error));
+                                                 wire_now_ms(), &ob, req->arena, campaign, &release,
+                                                 &n_release, req->error, sizeof(req->error));
     if (s == OC_ERR_NOT_FOUND)
         return not_found(req, id);
     if (s != OC_OK)
         return s;
     outbox_publish(st, &ob);
     deps_release(st, tenant, release, n_release, "the campaign was stopped");
-    oc_info("campaign %s %s", id, wire_campaign_state_name(to) ? wire_campaign_state_name(to)
-                                                                 : "archived");
+    oc_info("campaign %s %s", id,
+            wire_campaign_state_name(to) ? wire_campaign_state_name(to) : "archived");
     if (to == OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_RUNNING)
         scheduler_wake(st);
     return OC_OK;
@@ -241,10 +241,9 @@ enum oc_status handle_campaign_start(struct oc_request *req, const ProtobufCMess
     if (!reply)
         return OC_ERR_NOMEM;
     ocpb__start_campaign_reply__init(reply);
-    enum oc_status s = change_state(req, r->id, STATE_BIT(DRAFT) | STATE_BIT(PAUSED) |
-                                                    STATE_BIT(COMPLETED),
-                                    OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_RUNNING, NULL,
-                                    &reply->campaign);
+    enum oc_status s =
+        change_state(req, r->id, STATE_BIT(DRAFT) | STATE_BIT(PAUSED) | STATE_BIT(COMPLETED),
+                     OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_RUNNING, NULL, &reply->campaign);
     if (s == OC_OK)
         *out = &reply->base;
     return s;
@@ -258,9 +257,9 @@ enum oc_status handle_campaign_pause(struct oc_request *req, const ProtobufCMess
     if (!reply)
         return OC_ERR_NOMEM;
     ocpb__pause_campaign_reply__init(reply);
-    enum oc_status s = change_state(req, r->id, STATE_BIT(RUNNING),
-                                    OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_PAUSED, NULL,
-                                    &reply->campaign);
+    enum oc_status s =
+        change_state(req, r->id, STATE_BIT(RUNNING), OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_PAUSED,
+                     NULL, &reply->campaign);
     if (s == OC_OK)
         *out = &reply->base;
     return s;
@@ -274,10 +273,9 @@ enum oc_status handle_campaign_stop(struct oc_request *req, const ProtobufCMessa
     if (!reply)
         return OC_ERR_NOMEM;
     ocpb__stop_campaign_reply__init(reply);
-    enum oc_status s = change_state(req, r->id,
-                                    STATE_BIT(DRAFT) | STATE_BIT(RUNNING) | STATE_BIT(PAUSED),
-                                    OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_STOPPED, r->reason,
-                                    &reply->campaign);
+    enum oc_status s =
+        change_state(req, r->id, STATE_BIT(DRAFT) | STATE_BIT(RUNNING) | STATE_BIT(PAUSED),
+                     OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_STOPPED, r->reason, &reply->campaign);
     if (s == OC_OK)
         *out = &reply->base;
     return s;
@@ -291,10 +289,9 @@ enum oc_status handle_campaign_archive(struct oc_request *req, const ProtobufCMe
     if (!reply)
         return OC_ERR_NOMEM;
     ocpb__archive_campaign_reply__init(reply);
-    enum oc_status s = change_state(req, r->id,
-                                    STATE_BIT(DRAFT) | STATE_BIT(COMPLETED) | STATE_BIT(STOPPED),
-                                    OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_ARCHIVED, NULL,
-                                    &reply->campaign);
+    enum oc_status s =
+        change_state(req, r->id, STATE_BIT(DRAFT) | STATE_BIT(COMPLETED) | STATE_BIT(STOPPED),
+                     OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_ARCHIVED, NULL, &reply->campaign);
     if (s == OC_OK)
         *out = &reply->base;
     return s;

@@ -8,6 +8,7 @@
  */
 #include "cli.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,21 +41,31 @@ static int usage_error(const char *fmt, const char *arg)
 /* "2026-03-27T20:30[:00]" in zone tz, or with a trailing Z in UTC. */
 static bool parse_now(const char *text, const char *tz, int64_t *ms)
 {
-    struct calling_local l = {0};
-    char z = 0, extra = 0;
-    int n = sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%c%c", &l.year, &l.month, &l.day, &l.hour,
-                   &l.minute, &l.second, &z, &extra);
-    if (n < 6) {
-        l.second = 0;
-        n = sscanf(text, "%4d-%2d-%2dT%2d:%2d%c%c", &l.year, &l.month, &l.day, &l.hour,
-                   &l.minute, &z, &extra);
-        if (n < 5)
-            return false;
-        n = n == 5 ? 6 : 7 + (n == 7);
-    }
-    if (n == 8 || (n == 7 && z != 'Z'))
+    char buf[32];
+    size_t len = strlen(text);
+    bool utc = len > 0 && text[len - 1] == 'Z';
+    if (utc)
+        len--;
+    if ((len != 16 && len != 19) || len >= sizeof(buf))
         return false;
-    return calling_window_from_local(n == 7 ? "UTC" : tz, &l, ms) == OC_OK;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    /* The digits and separators of YYYY-MM-DDTHH:MM:SS, position by position. */
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    for (size_t i = 0; i < len; i++)
+        if (shape[i] == 'd' ? !isdigit((unsigned char)buf[i]) : buf[i] != shape[i])
+            return false;
+    struct calling_local l = {
+        .year = atoi(buf),
+        .month = atoi(buf + 5),
+        .day = atoi(buf + 8),
+        .hour = atoi(buf + 11),
+        .minute = atoi(buf + 14),
+        .second = len == 19 ? atoi(buf + 17) : 0,
+    };
+    if (l.hour > 23)
+        return false;
+    return calling_window_from_local(utc ? "UTC" : tz, &l, ms) == OC_OK;
 }
 
 static void iso(const char *tz, int64_t ms, char *out, size_t len, bool utc)
@@ -145,8 +156,7 @@ int cli_next_slot(int argc, char **argv)
 
     int64_t now = wire_now_ms();
     if (now_text && !parse_now(now_text, tz, &now))
-        return usage_error("--now %s: expected YYYY-MM-DDTHH:MM[:SS], or with Z for UTC",
-                           now_text);
+        return usage_error("--now %s: expected YYYY-MM-DDTHH:MM[:SS], or with Z for UTC", now_text);
 
     struct calling_slot slot;
     if (calling_window_next_slot(&s, tz, country, now, &slot, err, sizeof(err)) != OC_OK) {
@@ -162,11 +172,10 @@ int cli_next_slot(int argc, char **argv)
     iso(tz, slot.start_ms, start_utc, sizeof(start_utc), true);
     iso(tz, slot.end_ms, end_local, sizeof(end_local), false);
     iso(tz, slot.end_ms, end_utc, sizeof(end_utc), true);
-    json_t *o = json_pack("{s:s, s:s, s:b, s:s, s:s, s:s, s:I, s:s, s:s}", "tz", tz, "now",
-                          now_local, "allowed_now", slot.start_ms == now, "local", start_local,
-                          "utc", start_utc, "weekday", days[l.weekday], "unix_ms",
-                          (json_int_t)slot.start_ms, "until_local", end_local, "until_utc",
-                          end_utc);
+    json_t *o = json_pack(
+        "{s:s, s:s, s:b, s:s, s:s, s:s, s:I, s:s, s:s}", "tz", tz, "now", now_local, "allowed_now",
+        slot.start_ms == now, "local", start_local, "utc", start_utc, "weekday", days[l.weekday],
+        "unix_ms", (json_int_t)slot.start_ms, "until_local", end_local, "until_utc", end_utc);
     char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (!text) {

@@ -25,7 +25,6 @@ void scheduler_config_defaults(struct scheduler_config *c)
     c->default_max_attempts = 5;
     c->request_timeout_ms = 2000;
     c->cache_ttl_s = 30;
-    c->consumers = true;
     c->jobs_subject = SCHED_SUBJECT_JOBS;
 }
 
@@ -36,7 +35,7 @@ void scheduler_configure(struct scheduler *st, struct oc_cfg *cfg)
     scheduler_config_defaults(&d);
     *c = d;
     oc_cfg_int(cfg, "SCHEDULER_TICK_MS", d.tick_ms, 10, 60000, &c->tick_ms);
-    oc_cfg_int(cfg, "SCHEDULER_BATCH", d.batch, 1, 5000, &c->batch);
+    oc_cfg_int(cfg, "SCHEDULER_BATCH", d.batch, 1, 4000, &c->batch);
     oc_cfg_int(cfg, "SCHEDULER_DISPATCHERS", d.dispatchers, 1, SCHED_MAX_DISPATCHERS,
                &c->dispatchers);
     oc_cfg_int(cfg, "SCHEDULER_JOB_TTL_S", d.job_ttl_s, 5, 86400, &c->job_ttl_s);

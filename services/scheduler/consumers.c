@@ -15,65 +15,30 @@
 #include "next_call.h"
 #include "oc/crypto.h"
 #include "oc/log.h"
+#include "oc/streams.h"
 #include "outbox.h"
 #include "store.h"
 
-#define STREAM_MAX_AGE_S (7 * 24 * 3600)
-#define JOBS_MAX_AGE_S (24 * 3600)
 /* An analysis that arrives before its call's end is asked for again; after
  * this many deliveries it is applied to whatever the call is. */
 #define ANALYSIS_EARLY_TRIES 30
 
 /* ================================================================ streams */
 
-static bool stream_exists(struct oc_bus *bus, const char *name)
-{
-    jsCtx *js = NULL;
-    jsStreamInfo *si = NULL;
-    jsErrCode jerr = 0;
-    bool found = false;
-    if (natsConnection_JetStream(&js, oc_bus_nats(bus), NULL) != NATS_OK)
-        return false;
-    if (js_GetStreamInfo(&si, js, name, NULL, &jerr) == NATS_OK)
-        found = true;
-    jsStreamInfo_Destroy(si);
-    jsCtx_Destroy(js);
-    return found;
-}
-
-/* Creates a stream only when it is missing: another service may own its
- * settings, and updating them back and forth would help nobody. */
-static enum oc_status ensure(struct scheduler *st, const char *name, const char *const *subjects,
-                             size_t n, bool work_queue, int64_t max_age_s)
-{
-    if (stream_exists(st->bus, name))
-        return OC_OK;
-    struct oc_stream_config sc = {.name = name,
-                                  .subjects = subjects,
-                                  .n_subjects = n,
-                                  .work_queue = work_queue,
-                                  .max_age_s = max_age_s};
-    enum oc_status s = oc_js_ensure_stream(st->bus, &sc);
-    if (s == OC_OK)
-        oc_info("jetstream: created stream %s", name);
-    return s;
-}
-
 enum oc_status consumers_ensure_streams(struct scheduler *st)
 {
-    static const char *const jobs[] = {SCHED_SUBJECT_JOBS};
-    static const char *const calls[] = {"calls.progress", "calls.ended", SCHED_SUBJECT_STATUS};
-    static const char *const analysis[] = {"analysis.done"};
-    static const char *const leads[] = {"leads.added", "leads.updated", "leads.deleted",
-                                        "dnc.changed"};
-    enum oc_status s = ensure(st, SCHED_STREAM_JOBS, jobs, 1, true, JOBS_MAX_AGE_S);
-    if (s == OC_OK)
-        s = ensure(st, SCHED_STREAM_CALLS, calls, 3, false, STREAM_MAX_AGE_S);
-    if (s == OC_OK)
-        s = ensure(st, SCHED_STREAM_ANALYSIS, analysis, 1, false, STREAM_MAX_AGE_S);
-    if (s == OC_OK)
-        s = ensure(st, SCHED_STREAM_LEADS, leads, 4, false, STREAM_MAX_AGE_S);
-    return s;
+    /* The settings of the platform's streams are the shared library's
+     * (oc/streams.h); every service that uses one makes sure it exists. */
+    static const char *const streams[] = {OC_STREAM_JOBS, OC_STREAM_CALLS, OC_STREAM_ANALYSIS,
+                                          OC_STREAM_LEADS};
+    for (size_t i = 0; i < sizeof(streams) / sizeof(streams[0]); i++) {
+        enum oc_status s = oc_streams_ensure(st->bus, streams[i]);
+        if (s != OC_OK) {
+            oc_error("jetstream: stream %s is not usable", streams[i]);
+            return s;
+        }
+    }
+    return OC_OK;
 }
 
 /* ================================================================ one unit of work */
@@ -144,7 +109,7 @@ static enum oc_status work_finish(struct work *w, struct call_row *const *rows, 
 /* The event's tenant, checked; NULL (and the message acked) when unusable. */
 static const char *tenant_of(const Ocpb__EventMeta *meta, const char *what)
 {
-    if (!meta || !wire_uuid_valid(meta->tenant_id)) {
+    if (!meta || !oc_uuid_valid(meta->tenant_id)) {
         oc_warn("%s without a valid tenant id; dropped", what);
         return NULL;
     }
@@ -164,6 +129,28 @@ static bool current_attempt(const struct call_row *row, const char *dispatch_id,
     return false;
 }
 
+/*
+ * current_attempt(), and also the attempt a dispatcher published but never
+ * recorded (it died, or its commit was lost, between publishing the job and
+ * committing): the dialer is placing the call, so the call takes that
+ * attempt as its own and follows the reports from where it is.
+ */
+static bool current_or_unrecorded(struct call_row *row, const char *dispatch_id, const char *what,
+                                  struct oc_arena *arena)
+{
+    if (current_attempt(row, dispatch_id, what))
+        return true;
+    char next[96];
+    snprintf(next, sizeof(next), "%s:%d", row->id, row->dispatch_seq + 1);
+    if (!call_status_pending(row->status) || strcmp(next, dispatch_id) != 0)
+        return false;
+    row->dispatch_seq++;
+    row->dispatch_id = oc_arena_strdup(arena, dispatch_id);
+    oc_warn("call %s: attempt %s was dialled but never recorded; the call follows it", row->id,
+            dispatch_id);
+    return row->dispatch_id != NULL;
+}
+
 /* ================================================================ calls.progress */
 
 enum oc_status consumers_on_progress(struct scheduler *st, const uint8_t *data, size_t len,
@@ -177,7 +164,7 @@ enum oc_status consumers_on_progress(struct scheduler *st, const uint8_t *data, 
     }
     enum oc_status s = OC_OK;
     const char *tenant = tenant_of(p->meta, "calls.progress");
-    if (!tenant || !wire_uuid_valid(p->call_id))
+    if (!tenant || !oc_uuid_valid(p->call_id))
         goto out;
     enum call_status target;
     int cause = 0;
@@ -218,7 +205,7 @@ enum oc_status consumers_on_progress(struct scheduler *st, const uint8_t *data, 
         s = OC_OK;
         goto out;
     }
-    if (s != OC_OK || !current_attempt(&row, p->dispatch_id, "progress") ||
+    if (s != OC_OK || !current_or_unrecorded(&row, p->dispatch_id, "progress", w.arena) ||
         call_status_final(row.status) || row.status == target) {
         work_abort(&w);
         goto out;
@@ -235,9 +222,8 @@ enum oc_status consumers_on_progress(struct scheduler *st, const uint8_t *data, 
         row.sip_code = p->sip_code;
     }
     char err[160];
-    const char *reason = cause ? p->sip_reason && *p->sip_reason ? p->sip_reason
-                                                                 : wire_hangup_name(cause)
-                               : NULL;
+    const char *reason =
+        cause ? p->sip_reason && *p->sip_reason ? p->sip_reason : wire_hangup_name(cause) : NULL;
     s = lifecycle_advance(&row, target, reason, wire_now_ms(), &w.ob, err, sizeof(err));
     if (s != OC_OK) {
         oc_warn("call %s: %s", row.id, err);
@@ -277,7 +263,7 @@ enum oc_status consumers_on_ended(struct scheduler *st, const uint8_t *data, siz
     enum oc_status s = OC_OK;
     char *transcript = NULL;
     const char *tenant = tenant_of(e->meta, "calls.ended");
-    if (!tenant || !wire_uuid_valid(e->call_id))
+    if (!tenant || !oc_uuid_valid(e->call_id))
         goto out;
     struct work w;
     s = work_begin(st, tenant, &w);
@@ -291,7 +277,7 @@ enum oc_status consumers_on_ended(struct scheduler *st, const uint8_t *data, siz
         s = OC_OK;
         goto out;
     }
-    if (s != OC_OK || !current_attempt(&row, e->dispatch_id, "end")) {
+    if (s != OC_OK || !current_or_unrecorded(&row, e->dispatch_id, "end", w.arena)) {
         work_abort(&w);
         goto out;
     }
@@ -417,7 +403,7 @@ enum oc_status consumers_on_analysis(struct scheduler *st, const uint8_t *data, 
     enum oc_status s = OC_OK;
     const Ocpb__Analysis *a = m->analysis;
     const char *tenant = tenant_of(m->meta, "analysis.done");
-    if (!tenant || !a || !wire_uuid_valid(a->call_id))
+    if (!tenant || !a || !oc_uuid_valid(a->call_id))
         goto out;
     struct work w;
     s = work_begin(st, tenant, &w);
@@ -480,19 +466,19 @@ enum oc_status consumers_on_analysis(struct scheduler *st, const uint8_t *data, 
                                  : !follow && a->retry && a->retry->reason && *a->retry->reason
                                      ? a->retry->reason
                                      : retry_trigger_name(facts.trigger);
-            const char *alt = follow && fu && fu->phone_e164 && *fu->phone_e164 &&
-                                      wire_e164_valid(fu->phone_e164)
-                                  ? fu->phone_e164
-                                  : NULL;
+            const char *alt =
+                follow && fu && fu->phone_e164 && *fu->phone_e164 && wire_e164_valid(fu->phone_e164)
+                    ? fu->phone_e164
+                    : NULL;
             struct next_call_info ni = {
                 .reason = reason,
                 .confidence = follow && fu ? fu->confidence : 0,
                 .context = a->summary && *a->summary ? a->summary : NULL,
                 .phone = alt,
-                .contact_name = alt && a->alternative && a->alternative->name &&
-                                        *a->alternative->name
-                                    ? a->alternative->name
-                                    : NULL,
+                .contact_name =
+                    alt && a->alternative && a->alternative->name && *a->alternative->name
+                        ? a->alternative->name
+                        : NULL,
             };
             s = next_call_create(w.c, &rules, &row, &d, &ni, now, &w.ob, &created, next_id);
             if (s != OC_OK) {
@@ -536,7 +522,7 @@ out:
 static enum oc_status leads_added(struct scheduler *st, const Ocpb__LeadsAdded *m)
 {
     const char *tenant = tenant_of(m->meta, "leads.added");
-    if (!tenant || !wire_uuid_valid(m->campaign_id))
+    if (!tenant || !oc_uuid_valid(m->campaign_id))
         return OC_OK;
     struct work w;
     enum oc_status s = work_begin(st, tenant, &w);
@@ -545,10 +531,9 @@ static enum oc_status leads_added(struct scheduler *st, const Ocpb__LeadsAdded *
     struct campaign_rules rules;
     s = store_campaign_rules(w.c, tenant, m->campaign_id, st->cfg.default_max_attempts, w.arena,
                              &rules);
-    if (s == OC_ERR_NOT_FOUND || (s == OC_OK && (rules.state ==
-                                                     OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_STOPPED ||
-                                                 rules.state ==
-                                                     OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_ARCHIVED))) {
+    if (s == OC_ERR_NOT_FOUND ||
+        (s == OC_OK && (rules.state == OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_STOPPED ||
+                        rules.state == OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_ARCHIVED))) {
         oc_warn("leads.added for campaign %s, which %s; no calls created", m->campaign_id,
                 s == OC_ERR_NOT_FOUND ? "does not exist" : "is stopped");
         work_abort(&w);
@@ -572,7 +557,7 @@ static enum oc_status leads_added(struct scheduler *st, const Ocpb__LeadsAdded *
     size_t mark = w.ob.n;
     for (size_t i = 0; i < m->n_leads; i++) {
         Ocpb__Lead *l = m->leads[i];
-        if (!wire_uuid_valid(l->id) || !wire_e164_valid(l->phone_e164)) {
+        if (!oc_uuid_valid(l->id) || !wire_e164_valid(l->phone_e164)) {
             oc_warn("leads.added: lead %s has no valid id or E.164 number; skipped",
                     l->id ? l->id : "?");
             continue;
@@ -595,8 +580,8 @@ static enum oc_status leads_added(struct scheduler *st, const Ocpb__LeadsAdded *
         r->timezone = l->timezone && calling_window_tz_valid(l->timezone)
                           ? l->timezone
                           : oc_arena_strdup(w.arena, rules.timezone);
-        r->country = wire_country_valid(l->region) ? l->region
-                                                   : oc_arena_strdup(w.arena, rules.region);
+        r->country =
+            wire_country_valid(l->region) ? l->region : oc_arena_strdup(w.arena, rules.region);
         r->attempt = 1;
         r->created_ms = now;
         s = lifecycle_created(r, now, &w.ob);
@@ -638,7 +623,7 @@ static enum oc_status lead_updated(struct scheduler *st, const Ocpb__LeadUpdated
 {
     const char *tenant = tenant_of(m->meta, "leads.updated");
     const Ocpb__Lead *l = m->lead;
-    if (!tenant || !l || !wire_uuid_valid(l->id))
+    if (!tenant || !l || !oc_uuid_valid(l->id))
         return OC_OK;
     struct work w;
     enum oc_status s = work_begin(st, tenant, &w);
@@ -660,8 +645,8 @@ static enum oc_status lead_updated(struct scheduler *st, const Ocpb__LeadUpdated
         return OC_OK;
     }
     Ocpb__Lead *one[1] = {(Ocpb__Lead *)l};
-    const char *campaign = l->campaign_id && wire_uuid_valid(l->campaign_id) ? l->campaign_id
-                                                                              : old->campaign_id;
+    const char *campaign =
+        l->campaign_id && oc_uuid_valid(l->campaign_id) ? l->campaign_id : old->campaign_id;
     s = store_leads_upsert(w.c, tenant, campaign, one, 1);
     if (s == OC_OK && wire_e164_valid(l->phone_e164))
         s = store_lead_calls_follow(w.c, tenant, l,
@@ -681,8 +666,8 @@ static enum oc_status cancel_where(struct work *w, enum store_where where, const
     for (;;) {
         struct call_row *rows = NULL;
         size_t n = 0;
-        enum oc_status s = store_calls_lock_where(w->c, w->tenant, where, key, 500, w->arena,
-                                                  &rows, &n);
+        enum oc_status s =
+            store_calls_lock_where(w->c, w->tenant, where, key, 500, w->arena, &rows, &n);
         if (s != OC_OK || n == 0)
             return s;
         struct call_row **ptrs = oc_arena_alloc(w->arena, sizeof(*ptrs) * n);
@@ -711,7 +696,7 @@ static enum oc_status cancel_where(struct work *w, enum store_where where, const
 static enum oc_status lead_deleted(struct scheduler *st, const Ocpb__LeadDeleted *m)
 {
     const char *tenant = tenant_of(m->meta, "leads.deleted");
-    if (!tenant || !wire_uuid_valid(m->lead_id))
+    if (!tenant || !oc_uuid_valid(m->lead_id))
         return OC_OK;
     struct work w;
     enum oc_status s = work_begin(st, tenant, &w);
@@ -801,8 +786,8 @@ static enum oc_status on_calls(void *user, const char *subject, const uint8_t *d
     return OC_OK;
 }
 
-static enum oc_status on_analysis(void *user, const char *subject, const uint8_t *data,
-                                  size_t len, uint64_t delivered)
+static enum oc_status on_analysis(void *user, const char *subject, const uint8_t *data, size_t len,
+                                  uint64_t delivered)
 {
     (void)subject;
     return consumers_on_analysis(user, data, len, delivered);
@@ -821,10 +806,10 @@ enum oc_status consumers_start(struct scheduler *st)
         oc_js_msg_cb cb;
         int batch;
     } defs[] = {
-        {SCHED_STREAM_CALLS, "scheduler-progress", "calls.progress", on_calls, 10},
-        {SCHED_STREAM_CALLS, "scheduler-ended", "calls.ended", on_calls, 10},
-        {SCHED_STREAM_ANALYSIS, "scheduler", "analysis.done", on_analysis, 10},
-        {SCHED_STREAM_LEADS, "scheduler", ">", on_leads, 10},
+        {OC_STREAM_CALLS, "scheduler-progress", "calls.progress", on_calls, 10},
+        {OC_STREAM_CALLS, "scheduler-ended", "calls.ended", on_calls, 10},
+        {OC_STREAM_ANALYSIS, "scheduler", "analysis.done", on_analysis, 10},
+        {OC_STREAM_LEADS, "scheduler", ">", on_leads, 10},
     };
     for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++) {
         struct oc_consumer_config cc = {.stream = defs[i].stream,

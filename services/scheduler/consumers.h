@@ -26,7 +26,7 @@
 
 #include "scheduler.h"
 
-/** Creates the streams the scheduler uses when they do not exist yet. */
+/** Makes the platform streams the scheduler uses exist with their settings (oc/streams.h). */
 enum oc_status consumers_ensure_streams(struct scheduler *st);
 
 /** Starts every consumer (st->consumers). */

@@ -116,10 +116,9 @@ enum oc_status deps_dnc_batch(struct scheduler *st, const char *tenant, const ch
     req.n_phones = n;
     struct oc_call call = {.tenant_id = tenant, .timeout_ms = timeout(st)};
     Ocpb__CheckDncBatchReply *reply = NULL;
-    enum oc_status s =
-        oc_bus_call(st->bus, "dnc.check_batch", &call, &req.base,
-                    &ocpb__check_dnc_batch_reply__descriptor, NULL, (ProtobufCMessage **)&reply,
-                    err, errlen);
+    enum oc_status s = oc_bus_call(st->bus, "dnc.check_batch", &call, &req.base,
+                                   &ocpb__check_dnc_batch_reply__descriptor, NULL,
+                                   (ProtobufCMessage **)&reply, err, errlen);
     if (s != OC_OK)
         return s;
     if (reply->n_results != n) {
@@ -141,9 +140,9 @@ enum oc_status deps_dnc_one(struct scheduler *st, const char *tenant, const char
     req.phone = (char *)phone;
     struct oc_call call = {.tenant_id = tenant, .timeout_ms = timeout(st)};
     Ocpb__CheckDncReply *reply = NULL;
-    enum oc_status s = oc_bus_call(st->bus, "dnc.check", &call, &req.base,
-                                   &ocpb__check_dnc_reply__descriptor, NULL,
-                                   (ProtobufCMessage **)&reply, err, errlen);
+    enum oc_status s =
+        oc_bus_call(st->bus, "dnc.check", &call, &req.base, &ocpb__check_dnc_reply__descriptor,
+                    NULL, (ProtobufCMessage **)&reply, err, errlen);
     if (s != OC_OK)
         return s;
     *listed = reply->listed;
@@ -174,8 +173,7 @@ void deps_reserve(struct scheduler *st, struct deps_reservation *r, size_t n,
     }
     ProtobufCAllocator alloc = oc_arena_pb_allocator(arena);
     enum oc_status s = fanout_call(st->bus, "billing.reserve", reqs, n,
-                                   &ocpb__reserve_credits_reply__descriptor, &alloc,
-                                   timeout(st));
+                                   &ocpb__reserve_credits_reply__descriptor, &alloc, timeout(st));
     for (size_t i = 0; i < n; i++) {
         r[i].status = s != OC_OK ? s : reqs[i].status;
         r[i].reservation_id = NULL;
@@ -219,9 +217,9 @@ void deps_release(struct scheduler *st, const char *tenant, const char *const *c
 /* Asks subject for the message of id, through the cache. */
 static enum oc_status cached_get(struct scheduler *st, const char *kind, const char *subject,
                                  const char *tenant, const ProtobufCMessage *req,
-                                 const ProtobufCMessageDescriptor *reply_desc,
-                                 const char *id, struct oc_arena *arena, ProtobufCMessage **out,
-                                 char *err, size_t errlen)
+                                 const ProtobufCMessageDescriptor *reply_desc, const char *id,
+                                 struct oc_arena *arena, ProtobufCMessage **out, char *err,
+                                 size_t errlen)
 {
     char key[96];
     snprintf(key, sizeof(key), "%s:%s:%s", kind, tenant, id);
@@ -237,8 +235,8 @@ static enum oc_status cached_get(struct scheduler *st, const char *kind, const c
     }
     struct oc_call call = {.tenant_id = tenant, .timeout_ms = timeout(st)};
     ProtobufCMessage *reply = NULL;
-    enum oc_status s = oc_bus_call(st->bus, subject, &call, req, reply_desc, &alloc, &reply, err,
-                                   errlen);
+    enum oc_status s =
+        oc_bus_call(st->bus, subject, &call, req, reply_desc, &alloc, &reply, err, errlen);
     if (s != OC_OK)
         return s;
     if (st->cache)
@@ -255,8 +253,8 @@ enum oc_status deps_snapshot(struct scheduler *st, const char *tenant, const cha
     req.id = (char *)assistant_id;
     Ocpb__SnapshotAssistantReply *reply = NULL;
     enum oc_status s = cached_get(st, "snapshot", "assistants.snapshot", tenant, &req.base,
-                                  &ocpb__snapshot_assistant_reply__descriptor, assistant_id,
-                                  arena, (ProtobufCMessage **)&reply, err, errlen);
+                                  &ocpb__snapshot_assistant_reply__descriptor, assistant_id, arena,
+                                  (ProtobufCMessage **)&reply, err, errlen);
     if (s != OC_OK)
         return s;
     if (!reply->snapshot) {
@@ -288,8 +286,7 @@ enum oc_status deps_number(struct scheduler *st, const char *tenant, const char 
 }
 
 enum oc_status deps_check_refs(struct scheduler *st, const char *tenant, const char *assistant_id,
-                               char *const *numbers, size_t n_numbers, char *err,
-                               size_t errlen)
+                               char *const *numbers, size_t n_numbers, char *err, size_t errlen)
 {
     char why[256];
     struct oc_call call = {.tenant_id = tenant, .timeout_ms = timeout(st)};

@@ -34,10 +34,10 @@ enum oc_status deps_dnc_one(struct scheduler *st, const char *tenant, const char
 
 /* One credit reservation of a batch. */
 struct deps_reservation {
-    const char *tenant_id;  /* in */
-    const char *call_id;    /* in: the reference */
-    int64_t expires_ms;     /* in */
-    enum oc_status status;  /* out: OC_OK, OC_ERR_NO_CREDIT, or a dependency failure */
+    const char *tenant_id;      /* in */
+    const char *call_id;        /* in: the reference */
+    int64_t expires_ms;         /* in */
+    enum oc_status status;      /* out: OC_OK, OC_ERR_NO_CREDIT, or a dependency failure */
     const char *reservation_id; /* out, in arena */
 };
 
@@ -65,7 +65,6 @@ enum oc_status deps_number(struct scheduler *st, const char *tenant, const char 
  * exist or their service does not answer (the dispatcher checks again).
  */
 enum oc_status deps_check_refs(struct scheduler *st, const char *tenant, const char *assistant_id,
-                               char *const *numbers, size_t n_numbers, char *err,
-                               size_t errlen);
+                               char *const *numbers, size_t n_numbers, char *err, size_t errlen);
 
 #endif

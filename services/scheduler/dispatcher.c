@@ -188,9 +188,9 @@ struct slot_memo {
 };
 
 static enum oc_status memo_next_slot(struct slot_memo *memo, size_t *n, size_t cap,
-                                     const struct campaign_rules *rules,
-                                     const struct call_row *row, int64_t now,
-                                     struct calling_slot *out, char *err, size_t errlen)
+                                     const struct campaign_rules *rules, const struct call_row *row,
+                                     int64_t now, struct calling_slot *out, char *err,
+                                     size_t errlen)
 {
     const char *tz = row->timezone ? row->timezone : rules->timezone;
     const char *country = row->country ? row->country : "";
@@ -204,8 +204,8 @@ static enum oc_status memo_next_slot(struct slot_memo *memo, size_t *n, size_t c
     }
     struct calling_schedule tmp;
     struct slot_memo m = {.tz = tz, .country = country, .legal_only = row->ignore_schedule};
-    m.status = calling_window_next_slot(call_schedule(rules, row, &tmp), tz, country, now,
-                                        &m.slot, m.err, sizeof(m.err));
+    m.status = calling_window_next_slot(call_schedule(rules, row, &tmp), tz, country, now, &m.slot,
+                                        m.err, sizeof(m.err));
     if (*n < cap)
         memo[(*n)++] = m;
     *out = m.slot;
@@ -215,8 +215,8 @@ static enum oc_status memo_next_slot(struct slot_memo *memo, size_t *n, size_t c
 
 /* A call that passed every check but credit. */
 struct candidate {
-    size_t due;  /* index into the due calls */
-    int line;    /* index into the lines */
+    size_t due; /* index into the due calls */
+    int line;   /* index into the lines */
     int64_t not_after_ms;
 };
 
@@ -293,6 +293,9 @@ static enum oc_status dispatch_campaign(struct dispatcher *d, const struct store
     s = store_dispatch_lock(c, key, &got);
     if (s != OC_OK || !got)
         goto abort;
+    s = store_lazy_commit(c);
+    if (s != OC_OK)
+        goto abort;
 
     struct campaign_rules rules;
     s = store_campaign_rules(c, k->tenant_id, k->id, st->cfg.default_max_attempts, a, &rules);
@@ -321,7 +324,9 @@ static enum oc_status dispatch_campaign(struct dispatcher *d, const struct store
     size_t n_lines = 0;
     s = take_lines(d, c, &rules, a, info, lines, &n_lines);
     if (s != OC_OK) {
+        /* Logged where it happened; the campaign rests a while. */
         back_off(d, k->id, now);
+        s = OC_OK;
         goto abort;
     }
     if (n_lines == 0)
@@ -332,6 +337,7 @@ static enum oc_status dispatch_campaign(struct dispatcher *d, const struct store
     if (s != OC_OK) {
         oc_warn("campaign %s: assistants.snapshot: %s; not dialling", k->id, err);
         back_off(d, k->id, now);
+        s = OC_OK;
         goto abort;
     }
 
@@ -349,8 +355,9 @@ static enum oc_status dispatch_campaign(struct dispatcher *d, const struct store
     const char **phones = oc_arena_alloc(a, sizeof(*phones) * n_due);
     bool *listed = oc_arena_alloc(a, sizeof(*listed) * n_due);
     struct call_row **changed = oc_arena_alloc(a, sizeof(*changed) * n_due);
+    struct call_row **queued = oc_arena_alloc(a, sizeof(*queued) * n_due);
     struct candidate *cand = oc_arena_alloc(a, sizeof(*cand) * n_due);
-    if (!phones || !listed || !changed || !cand) {
+    if (!phones || !listed || !changed || !queued || !cand) {
         s = OC_ERR_NOMEM;
         goto abort;
     }
@@ -361,10 +368,11 @@ static enum oc_status dispatch_campaign(struct dispatcher *d, const struct store
         oc_warn("campaign %s: dnc.check_batch: %s; not dialling", k->id, err);
         stats->deferred += n_due;
         back_off(d, k->id, now);
+        s = OC_OK;
         goto abort;
     }
 
-    size_t n_changed = 0, n_cand = 0, n_memo = 0;
+    size_t n_changed = 0, n_queued = 0, n_cand = 0, n_memo = 0;
     struct slot_memo memo[32];
     for (size_t i = 0; i < n_due && n_cand < (size_t)slots; i++) {
         struct call_row *row = &due[i].row;
@@ -378,8 +386,8 @@ static enum oc_status dispatch_campaign(struct dispatcher *d, const struct store
             stats->canceled++;
             continue;
         }
-        s = memo_next_slot(memo, &n_memo, sizeof(memo) / sizeof(memo[0]), &rules, row, now,
-                           &slot, err, sizeof(err));
+        s = memo_next_slot(memo, &n_memo, sizeof(memo) / sizeof(memo[0]), &rules, row, now, &slot,
+                           err, sizeof(err));
         if (s != OC_OK) {
             s = cancel(row, err, now, &ob);
             if (s != OC_OK)
@@ -400,8 +408,8 @@ static enum oc_status dispatch_campaign(struct dispatcher *d, const struct store
         if (line < 0)
             break;
         int64_t not_after = now + st->cfg.job_ttl_s * 1000;
-        cand[n_cand++] = (struct candidate){i, line, slot.end_ms < not_after ? slot.end_ms
-                                                                              : not_after};
+        cand[n_cand++] =
+            (struct candidate){i, line, slot.end_ms < not_after ? slot.end_ms : not_after};
     }
 
     /* Credit for the whole batch in one round trip. */
@@ -414,9 +422,10 @@ static enum oc_status dispatch_campaign(struct dispatcher *d, const struct store
     }
     for (size_t j = 0; j < n_cand; j++) {
         const struct call_row *row = &due[cand[j].due].row;
-        res[j] = (struct deps_reservation){.tenant_id = row->tenant_id, .call_id = row->id,
-                                           .expires_ms = cand[j].not_after_ms +
-                                                         st->cfg.reserve_s * 1000};
+        res[j] = (struct deps_reservation){.tenant_id = row->tenant_id,
+                                           .call_id = row->id,
+                                           .expires_ms =
+                                               cand[j].not_after_ms + st->cfg.reserve_s * 1000};
     }
     deps_reserve(st, res, n_cand, a);
 
@@ -448,8 +457,8 @@ static enum oc_status dispatch_campaign(struct dispatcher *d, const struct store
         row->not_after_ms = cand[j].not_after_ms;
         const Ocpb__PhoneNumber *num = info[cand[j].line].number;
         size_t len = 0;
-        uint8_t *job = build_job(a, &due[cand[j].due], row, snapshot, num, now, ob.request_id,
-                                 &len);
+        uint8_t *job =
+            build_job(a, &due[cand[j].due], row, snapshot, num, now, ob.request_id, &len);
         if (!job || !row->dispatch_id) {
             s = OC_ERR_NOMEM;
             goto abort;
@@ -472,13 +481,15 @@ static enum oc_status dispatch_campaign(struct dispatcher *d, const struct store
         s = lifecycle_move(row, CALL_QUEUED, NULL, now, &ob, err, sizeof(err));
         if (s != OC_OK)
             goto abort;
-        changed[n_changed++] = row;
+        queued[n_queued++] = row;
         stats->queued++;
     }
     if (dependency_down)
         back_off(d, k->id, now);
 
     s = store_calls_save(c, changed, n_changed);
+    if (s == OC_OK)
+        s = store_calls_queued(c, queued, n_queued);
     if (s == OC_OK)
         s = store_events_flush(c, &ob);
     if (s != OC_OK)
@@ -617,8 +628,9 @@ static size_t reconcile(struct dispatcher *d, enum store_stuck kind)
                     row->dispatch_id ? row->dispatch_id : "-");
             continue;
         }
-        const char *why = kind == STORE_STUCK_CALLING ? "the dialer never reported an answer or an end"
-                                                      : "the call was never reported as ended";
+        const char *why = kind == STORE_STUCK_CALLING
+                              ? "the dialer never reported an answer or an end"
+                              : "the call was never reported as ended";
         if (!row->hangup_cause)
             row->hangup_cause = OCPB__HANGUP_CAUSE__HANGUP_CAUSE_FAILED;
         s = lifecycle_move(row, CALL_FAILED, why, now, &ob, err, sizeof(err));
@@ -668,8 +680,7 @@ static void complete_campaigns(struct dispatcher *d)
     outbox_init(&ob, d->arena);
     if (store_begin(st->db, NULL, &c) != OC_OK)
         return;
-    enum oc_status s =
-        store_complete_campaigns(c, st->cfg.analysis_wait_s, wire_now_ms(), &ob);
+    enum oc_status s = store_complete_campaigns(c, st->cfg.analysis_wait_s, wire_now_ms(), &ob);
     if (s != OC_OK) {
         store_abort(st->db, c);
         return;

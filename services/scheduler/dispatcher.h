@@ -24,12 +24,12 @@
 #include "scheduler.h"
 
 struct dispatch_stats {
-    size_t campaigns;  /* campaigns looked at */
-    size_t queued;     /* jobs published and calls queued */
-    size_t scheduled;  /* moved to a later slot (window, credit) */
-    size_t canceled;   /* do-not-call, no possible time */
-    size_t deferred;   /* left due: a dependency did not answer, a publish failed */
-    bool more;         /* a campaign had more due calls than one round takes */
+    size_t campaigns; /* campaigns looked at */
+    size_t queued;    /* jobs published and calls queued */
+    size_t scheduled; /* moved to a later slot (window, credit) */
+    size_t canceled;  /* do-not-call, no possible time */
+    size_t deferred;  /* left due: a dependency did not answer, a publish failed */
+    bool more;        /* a campaign had more due calls than one round takes */
 };
 
 /** A dispatcher without a thread (bench/dispatch drives rounds itself). Caller frees. */

@@ -109,8 +109,8 @@ enum oc_status fanout_call(struct oc_bus *bus, const char *subject, struct fanou
     for (size_t i = 0; i < n; i++) {
         reqs[i].status = OC_ERR_TIMEOUT;
         reqs[i].reply = NULL;
-        snprintf(reqs[i].error, sizeof(reqs[i].error), "%s did not answer within %d ms",
-                 subject, timeout_ms);
+        snprintf(reqs[i].error, sizeof(reqs[i].error), "%s did not answer within %d ms", subject,
+                 timeout_ms);
     }
     if (n == 0)
         return OC_OK;

@@ -5,6 +5,7 @@
 #include "handlers.h"
 
 #include "oc/service.h"
+#include "oc/crypto.h"
 #include "wire.h"
 
 struct scheduler *handlers_state(struct oc_request *req)
@@ -16,7 +17,7 @@ struct scheduler *handlers_state(struct oc_request *req)
 const char *handlers_tenant(struct oc_request *req)
 {
     const char *t = req->env->tenant_id;
-    if (!wire_uuid_valid(t)) {
+    if (!oc_uuid_valid(t)) {
         oc_request_fail(req, OC_ERR_INVALID, "the request names no tenant");
         return NULL;
     }

@@ -97,7 +97,8 @@ enum oc_status jspub_new(struct jspub **out, struct oc_bus *bus)
     jsOptions_Init(&o);
     o.PublishAsync.AckHandler = on_ack;
     o.PublishAsync.AckHandlerClosure = p;
-    o.PublishAsync.MaxPending = 4096;
+    /* Above the largest batch (SCHEDULER_BATCH at most 4000): a batch never stalls. */
+    o.PublishAsync.MaxPending = 8192;
     natsStatus s = natsConnection_JetStream(&p->js, oc_bus_nats(bus), &o);
     if (s != NATS_OK) {
         jspub_free(p);

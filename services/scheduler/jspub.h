@@ -23,7 +23,7 @@ enum oc_status jspub_new(struct jspub **out, struct oc_bus *bus);
 /** Frees. NULL does nothing. */
 void jspub_free(struct jspub *p);
 
-/** Starts a batch of up to max messages. */
+/** Starts a batch of up to max messages (at most 8192 are sent without waiting). */
 enum oc_status jspub_begin(struct jspub *p, size_t max);
 
 /**

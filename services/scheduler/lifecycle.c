@@ -64,8 +64,8 @@ static enum oc_status add_event(struct outbox *ob, const struct call_row *call,
     if (!e)
         return OC_ERR_NOMEM;
     Ocpb__CallStatusChanged ev = OCPB__CALL_STATUS_CHANGED__INIT;
-    enum oc_status st = lifecycle_meta(ob->arena, call->tenant_id, now_ms, ob->request_id,
-                                       &ev.meta);
+    enum oc_status st =
+        lifecycle_meta(ob->arena, call->tenant_id, now_ms, ob->request_id, &ev.meta);
     if (st != OC_OK)
         return st;
     ev.call_id = (char *)call->id;
@@ -187,8 +187,7 @@ enum oc_status lifecycle_note(struct call_row *call, const char *reason, int64_t
 
 enum oc_status lifecycle_campaign_event(struct outbox *ob, const char *tenant_id,
                                         const char *campaign_id, Ocpb__CampaignState from,
-                                        Ocpb__CampaignState to, const char *reason,
-                                        int64_t now_ms)
+                                        Ocpb__CampaignState to, const char *reason, int64_t now_ms)
 {
     if (ob->n_campaign == sizeof(ob->campaign) / sizeof(ob->campaign[0]))
         return OC_ERR_INTERNAL;

@@ -30,10 +30,10 @@ struct outbox {
     struct oc_arena *arena; /* borrowed: everything below lives in it */
     struct call_event *events;
     size_t n, cap;
-    size_t stored;          /* events already written (call_events and outbox) */
+    size_t stored; /* events already written (call_events and outbox) */
     struct {
         char tenant_id[SCHED_UUID_LEN];
-        uint8_t *payload;   /* packed CampaignStateChanged */
+        uint8_t *payload; /* packed CampaignStateChanged */
         size_t len;
     } campaign[8];
     size_t n_campaign;
@@ -76,8 +76,7 @@ enum oc_status lifecycle_note(struct call_row *call, const char *reason, int64_t
 /** Adds a CampaignStateChanged event to ob. */
 enum oc_status lifecycle_campaign_event(struct outbox *ob, const char *tenant_id,
                                         const char *campaign_id, Ocpb__CampaignState from,
-                                        Ocpb__CampaignState to, const char *reason,
-                                        int64_t now_ms);
+                                        Ocpb__CampaignState to, const char *reason, int64_t now_ms);
 
 /** Fills an EventMeta (a new event id, the time, the request id) in arena. */
 enum oc_status lifecycle_meta(struct oc_arena *arena, const char *tenant_id, int64_t now_ms,

@@ -32,6 +32,9 @@ static void scheduler_on_configure(struct oc_service *svc, struct oc_cfg *cfg)
     scheduler_configure(st, cfg);
 }
 
+/* Stops the service's own threads. Handlers may still run until the
+ * runtime drains NATS next: without a publisher their events stay in the
+ * outbox, and the sweep of a running copy (or of the next start) sends them. */
 static void scheduler_on_stop(struct oc_service *svc)
 {
     struct scheduler *st = svc->user;
@@ -40,8 +43,11 @@ static void scheduler_on_stop(struct oc_service *svc)
     while (st->n_dispatchers > 0)
         dispatcher_free(st->dispatchers[--st->n_dispatchers]);
     consumers_stop(st);
+    pthread_mutex_lock(&st->pub_mu);
     jspub_free(st->pub);
     st->pub = NULL;
+    pthread_mutex_unlock(&st->pub_mu);
+    /* Only the dispatchers read the cache. */
     deps_free(st);
 }
 

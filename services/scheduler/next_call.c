@@ -45,8 +45,8 @@ enum oc_status next_call_create(struct oc_db_conn *c, const struct campaign_rule
     snprintf(n.number_id, sizeof(n.number_id), "%s", rules->numbers[0]);
     n.kind = d->kind;
     n.phone = info->phone && *info->phone ? info->phone : parent->phone;
-    n.contact_name = info->contact_name && *info->contact_name ? info->contact_name
-                                                               : parent->contact_name;
+    n.contact_name =
+        info->contact_name && *info->contact_name ? info->contact_name : parent->contact_name;
     n.timezone = parent->timezone ? parent->timezone : rules->timezone;
     n.country = parent->country;
     n.reason = info->reason;

@@ -28,49 +28,58 @@ static void publish_core(struct scheduler *st, const char *tenant, const char *w
         oc_bus_status(s, subject);
 }
 
-/* Publishes events ev[0..n) and takes those JetStream stored out of the outbox. */
-static void publish_events(struct scheduler *st, struct jspub *pub, struct call_event *ev,
-                           size_t n, struct oc_db_conn *tx)
+#define PUBLISH_CHUNK 2000
+
+/* Publishes events ev[0..n) and takes those JetStream stored out of the
+ * outbox, in chunks so that a large batch (a big import's creation events)
+ * never has more unacknowledged messages in flight than the publisher holds. */
+static void publish_events(struct scheduler *st, struct jspub *pub, struct call_event *ev, size_t n,
+                           struct oc_db_conn *tx)
 {
     if (n == 0)
         return;
-    bool *stored = calloc(n, sizeof(*stored));
+    size_t chunk = n < PUBLISH_CHUNK ? n : PUBLISH_CHUNK;
+    bool *stored = calloc(chunk, sizeof(*stored));
     struct call_event *done = calloc(n, sizeof(*done));
     if (!stored || !done) {
         free(stored);
         free(done);
         return;
     }
-    if (jspub_begin(pub, n) != OC_OK)
-        goto out;
-    for (size_t i = 0; i < n; i++) {
-        char id[96];
-        snprintf(id, sizeof(id), "status:%s:%d", ev[i].call_id, ev[i].seq);
-        jspub_add(pub, SCHED_SUBJECT_STATUS, ev[i].payload, ev[i].len, id);
-        publish_core(st, ev[i].tenant_id, "call.status_changed", ev[i].payload, ev[i].len);
-    }
-    jspub_wait(pub, 5000, stored);
     size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (stored[i])
-            done[m++] = ev[i];
-    if (m == 0)
-        goto out;
-    struct oc_db_conn *c = tx;
-    enum oc_status s = tx ? OC_OK : store_begin(st->db, NULL, &c);
-    if (s == OC_OK)
-        s = store_events_published(c, done, m);
-    if (!tx) {
-        if (s == OC_OK)
-            s = store_commit(st->db, c);
-        else
-            store_abort(st->db, c);
+    for (size_t from = 0; from < n; from += chunk) {
+        size_t k = n - from < chunk ? n - from : chunk;
+        if (jspub_begin(pub, k) != OC_OK)
+            break;
+        for (size_t i = from; i < from + k; i++) {
+            char id[96];
+            snprintf(id, sizeof(id), "status:%s:%d", ev[i].call_id, ev[i].seq);
+            jspub_add(pub, SCHED_SUBJECT_STATUS, ev[i].payload, ev[i].len, id);
+            publish_core(st, ev[i].tenant_id, "call.status_changed", ev[i].payload, ev[i].len);
+        }
+        jspub_wait(pub, 5000, stored);
+        for (size_t i = 0; i < k; i++)
+            if (stored[i])
+                done[m++] = ev[from + i];
     }
-    if (s != OC_OK)
-        oc_warn("outbox: %zu events published but still in the outbox; the sweep publishes"
-                " them again",
-                m);
-out:
+    if (m > 0) {
+        struct oc_db_conn *c = tx;
+        enum oc_status s = tx ? OC_OK : store_begin(st->db, NULL, &c);
+        if (s == OC_OK && !tx)
+            s = store_lazy_commit(c);
+        if (s == OC_OK)
+            s = store_events_published(c, done, m);
+        if (!tx) {
+            if (s == OC_OK)
+                s = store_commit(st->db, c);
+            else
+                store_abort(st->db, c);
+        }
+        if (s != OC_OK)
+            oc_warn("outbox: %zu events published but still in the outbox; the sweep publishes"
+                    " them again",
+                    m);
+    }
     free(stored);
     free(done);
 }
@@ -88,7 +97,8 @@ void outbox_publish(struct scheduler *st, struct outbox *ob)
     if (ob->n == 0 && ob->n_campaign == 0)
         return;
     pthread_mutex_lock(&st->pub_mu);
-    outbox_publish_with(st, st->pub, ob);
+    if (st->pub)
+        outbox_publish_with(st, st->pub, ob);
     pthread_mutex_unlock(&st->pub_mu);
 }
 

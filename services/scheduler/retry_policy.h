@@ -57,8 +57,8 @@ struct retry_rules {
     /* Retry delays; 0: the rule's default (and then the analysis's time, when
      * it gives one, wins over it). */
     int64_t voicemail_s, busy_s, no_answer_s, failed_s;
-    bool retries;         /* false: no automatic retries */
-    bool follow_ups;      /* false: follow-ups are recorded, never scheduled */
+    bool retries;    /* false: no automatic retries */
+    bool follow_ups; /* false: follow-ups are recorded, never scheduled */
 };
 
 /* The call that ended, as far as the rules care. */
@@ -77,12 +77,12 @@ struct retry_facts {
 
 struct retry_decision {
     bool schedule;
-    enum call_kind kind;      /* RETRY or FOLLOW_UP */
-    int64_t due_ms;           /* the earliest time to call */
-    int64_t due_end_ms;       /* the latest preferred time; 0: none */
-    int attempt;              /* of the new call */
-    int auto_retries;         /* of the new call */
-    const char *why;          /* when not scheduled: a sentence, static */
+    enum call_kind kind; /* RETRY or FOLLOW_UP */
+    int64_t due_ms;      /* the earliest time to call */
+    int64_t due_end_ms;  /* the latest preferred time; 0: none */
+    int attempt;         /* of the new call */
+    int auto_retries;    /* of the new call */
+    const char *why;     /* when not scheduled: a sentence, static */
 };
 
 /** The service's defaults: one retry, the rules' delays, retries and follow-ups on, no cap. */

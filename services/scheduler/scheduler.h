@@ -11,8 +11,10 @@
  *   wire.c        names of wire enums in the database, cursors, small helpers
  *   store.c       all of the SQL
  *   outbox.c      publishes status events after commit, and again after a crash
- *   deps.c fanout.c   requests to lead-ingest, billing, assistants, dialer
+ *   deps.c        requests to lead-ingest, billing, assistants, dialer
+ *   fanout.c jspub.c   many requests at once; many JetStream publishes at once
  *   dispatcher.c  due calls -> checks -> jobs.call; reconciliation; completion
+ *   next_call.c   the follow-up or retry of a call, as a new linked call
  *   consumers.c   calls.progress/ended, analysis.done, leads.*, dnc.changed
  *   campaigns.c calls.c handlers.c   the NATS handlers and their table
  *   cli.c         `scheduler next-slot`
@@ -45,13 +47,9 @@ struct jspub;
 #define SCHED_MAX_DISPATCHERS 8
 #define SCHED_MAX_NUMBERS 16 /* caller numbers per campaign */
 
-/* Subjects and streams of docs/messages.md. */
+/* Subjects of docs/messages.md (the streams are in oc/streams.h). */
 #define SCHED_SUBJECT_JOBS "jobs.call"
-#define SCHED_STREAM_JOBS "JOBS"
 #define SCHED_SUBJECT_STATUS "calls.status"
-#define SCHED_STREAM_CALLS "CALLS"
-#define SCHED_STREAM_ANALYSIS "ANALYSIS"
-#define SCHED_STREAM_LEADS "LEADS"
 
 /* The service's own settings (config.c). */
 struct scheduler_config {
@@ -62,15 +60,14 @@ struct scheduler_config {
     long queued_grace_s;        /* SCHEDULER_QUEUED_GRACE_S: then an expired job is reconciled */
     long calling_timeout_s;     /* SCHEDULER_CALLING_TIMEOUT_S */
     long in_progress_timeout_s; /* SCHEDULER_IN_PROGRESS_TIMEOUT_S */
-    long analysis_wait_s;       /* SCHEDULER_ANALYSIS_WAIT_S: before a campaign completes without one */
-    long reserve_s;             /* SCHEDULER_RESERVE_SECONDS: credit held per call */
-    long no_credit_delay_s;     /* SCHEDULER_NO_CREDIT_DELAY_S */
-    long default_max_concurrent;/* SCHEDULER_DEFAULT_MAX_CONCURRENT */
-    long default_max_attempts;  /* SCHEDULER_DEFAULT_MAX_ATTEMPTS (0: no cap) */
-    long request_timeout_ms;    /* SCHEDULER_REQUEST_TIMEOUT_MS: other services' answers */
-    long cache_ttl_s;           /* SCHEDULER_CACHE_TTL_S: assistant snapshots, numbers */
-    bool consumers;             /* not an environment variable: false in bench/dispatch */
-    const char *jobs_subject;   /* not an environment variable: bench/dispatch sets its own */
+    long analysis_wait_s;   /* SCHEDULER_ANALYSIS_WAIT_S: before a campaign completes without one */
+    long reserve_s;         /* SCHEDULER_RESERVE_SECONDS: credit held per call */
+    long no_credit_delay_s; /* SCHEDULER_NO_CREDIT_DELAY_S */
+    long default_max_concurrent; /* SCHEDULER_DEFAULT_MAX_CONCURRENT */
+    long default_max_attempts;   /* SCHEDULER_DEFAULT_MAX_ATTEMPTS (0: no cap) */
+    long request_timeout_ms;     /* SCHEDULER_REQUEST_TIMEOUT_MS: other services' answers */
+    long cache_ttl_s;            /* SCHEDULER_CACHE_TTL_S: assistant snapshots, numbers */
+    const char *jobs_subject;    /* not an environment variable: bench/dispatch sets its own */
 };
 
 /**
@@ -80,8 +77,8 @@ struct scheduler_config {
 struct scheduler {
     /* The runtime; NULL in bench/dispatch, which sets bus and db itself. */
     struct oc_service *svc;
-    struct oc_bus *bus;  /* borrowed from the runtime */
-    struct oc_db *db;    /* borrowed from the runtime */
+    struct oc_bus *bus; /* borrowed from the runtime */
+    struct oc_db *db;   /* borrowed from the runtime */
     const char *instance;
     struct scheduler_config cfg;
 

@@ -149,28 +149,27 @@ static json_t *jint(int v)
 }
 
 /*
- * Pages and dispatch batches walk an index in order and stop at their
- * LIMIT, looking up a row or two per call on the way; that is the only
- * good plan for them, and the planner does not always see it:
+ * Pages, dispatch batches and the cross-tenant scans walk an index in
+ * order and stop at their LIMIT, or look rows up one by one; that is the
+ * only good plan for them, and the planner does not always see it:
  *   - the row-level security policy (tenant_id = rls_tenant() OR
  *     rls_bypass()) is an expression it cannot see through, so it guesses
  *     that 0.5 % of a table passes and prefers collecting every candidate
  *     and sorting (a 100,000-call campaign: 350 ms a batch instead of 9);
  *   - calls imported a moment ago have no statistics yet, and a nested
  *     loop over a sequential scan of leads took 38 s for 20,000 calls.
- * These statements turn the other plans off for themselves only;
- * everything else keeps the planner's judgement.
+ * Their transactions turn the other plans off (SET LOCAL: until commit);
+ * other transactions keep the planner's judgement.
  */
-static enum oc_status ordered_scans(struct oc_db_conn *c, bool on)
+static enum oc_status index_plans(struct oc_db_conn *c)
 {
-    const char *v = on ? "off" : "on";
-    return oc_db_q(c, NULL,
-                   "SELECT set_config('enable_sort', $1, true),"
-                   " set_config('enable_bitmapscan', $1, true),"
-                   " set_config('enable_seqscan', $1, true),"
-                   " set_config('enable_hashjoin', $1, true),"
-                   " set_config('enable_mergejoin', $1, true)",
-                   v);
+    return oc_db_exec(c, NULL,
+                      "SELECT set_config('enable_sort', 'off', true),"
+                      " set_config('enable_bitmapscan', 'off', true),"
+                      " set_config('enable_seqscan', 'off', true),"
+                      " set_config('enable_hashjoin', 'off', true),"
+                      " set_config('enable_mergejoin', 'off', true)",
+                      0, NULL);
 }
 
 /* Runs sql with a JSON document as its first parameter. */
@@ -198,12 +197,21 @@ enum oc_status store_begin(struct oc_db *db, const char *tenant, struct oc_db_co
     if (st != OC_OK)
         return st;
     st = tenant ? oc_db_begin_tenant(c, tenant) : oc_db_begin_system(c);
+    /* The cross-tenant scans all walk partial indexes in order. */
+    if (st == OC_OK && !tenant)
+        st = index_plans(c);
     if (st != OC_OK) {
+        oc_db_rollback(c);
         oc_db_release(db, c);
         return st;
     }
     *out = c;
     return OC_OK;
+}
+
+enum oc_status store_lazy_commit(struct oc_db_conn *c)
+{
+    return oc_db_exec(c, NULL, "SELECT set_config('synchronous_commit', 'off', true)", 0, NULL);
 }
 
 enum oc_status store_commit(struct oc_db *db, struct oc_db_conn *c)
@@ -223,14 +231,13 @@ void store_abort(struct oc_db *db, struct oc_db_conn *c)
 
 /* ================================================================ campaigns */
 
-#define CAMPAIGN_COLS                                                                         \
-    "k.id, k.name, k.assistant_id, k.number_id, array_to_json(k.extra_number_ids)::text, "    \
-    "k.default_region, k.timezone, k.calling_window::text, to_char(k.legal_start, 'HH24:MI'), " \
-    "to_char(k.legal_end, 'HH24:MI'), array_to_json(k.holiday_countries)::text, "             \
-    "k.max_concurrent, k.max_per_minute, k.max_concurrent_per_number, k.max_attempts, "        \
-    "k.retry_rules::text, k.status, k.archived_at IS NOT NULL, " MS("k.created_at") ", "      \
-    MS("k.updated_at") ", " MS("k.started_at") ", " MS("k.finished_at") ", "                  \
-    US("k.created_at")
+#define CAMPAIGN_COLS                                                                              \
+    "k.id, k.name, k.assistant_id, k.number_id, array_to_json(k.extra_number_ids)::text, "         \
+    "k.default_region, k.timezone, k.calling_window::text, to_char(k.legal_start, 'HH24:MI'), "    \
+    "to_char(k.legal_end, 'HH24:MI'), array_to_json(k.holiday_countries)::text, "                  \
+    "k.max_concurrent, k.max_per_minute, k.max_concurrent_per_number, k.max_attempts, "            \
+    "k.retry_rules::text, k.status, k.archived_at IS NOT NULL, " MS("k.created_at") ", " MS(       \
+        "k.updated_at") ", " MS("k.started_at") ", " MS("k.finished_at") ", " US("k.created_at")
 
 /* A JSON array of strings as an arena array of strings. */
 static enum oc_status json_strings(struct oc_arena *a, const char *json, char ***out, size_t *n)
@@ -273,8 +280,8 @@ static enum oc_status campaign_from_row(struct oc_arena *a, const PGresult *r, i
     k->name = val_str(a, r, row, 1);
     k->assistant_id = val_str(a, r, row, 2);
     k->number_id = val_str(a, r, row, 3);
-    enum oc_status st = json_strings(a, val(r, row, 4), &k->extra_number_ids,
-                                     &k->n_extra_number_ids);
+    enum oc_status st =
+        json_strings(a, val(r, row, 4), &k->extra_number_ids, &k->n_extra_number_ids);
     if (st != OC_OK)
         return st;
     k->default_region = val_str(a, r, row, 5);
@@ -306,8 +313,8 @@ static enum oc_status campaign_from_row(struct oc_arena *a, const PGresult *r, i
 }
 
 /* Fills exceptions and counters of campaigns v[0..n) in two queries each. */
-static enum oc_status campaign_details(struct oc_db_conn *c, const char *tenant,
-                                       struct oc_arena *a, Ocpb__Campaign **v, size_t n)
+static enum oc_status campaign_details(struct oc_db_conn *c, const char *tenant, struct oc_arena *a,
+                                       Ocpb__Campaign **v, size_t n)
 {
     if (n == 0)
         return OC_OK;
@@ -337,8 +344,7 @@ static enum oc_status campaign_details(struct oc_db_conn *c, const char *tenant,
             if (strcmp(v[i]->id, PQgetvalue(r, row, 0)) != 0)
                 continue;
             Ocpb__CallingSchedule *s = v[i]->schedule;
-            Ocpb__DateRange **grown =
-                oc_arena_alloc(a, sizeof(*grown) * (s->n_exceptions + 1));
+            Ocpb__DateRange **grown = oc_arena_alloc(a, sizeof(*grown) * (s->n_exceptions + 1));
             Ocpb__DateRange *d = oc_arena_alloc(a, sizeof(*d));
             if (!grown || !d) {
                 PQclear(r);
@@ -373,10 +379,10 @@ static enum oc_status campaign_details(struct oc_db_conn *c, const char *tenant,
                 continue;
             Ocpb__CampaignCounters *k = v[i]->counters;
             int64_t *slot[CALL_STATUS_COUNT] = {
-                [CALL_CREATED] = &k->created,     [CALL_SCHEDULED] = &k->scheduled,
-                [CALL_QUEUED] = &k->queued,       [CALL_CALLING] = &k->calling,
+                [CALL_CREATED] = &k->created,         [CALL_SCHEDULED] = &k->scheduled,
+                [CALL_QUEUED] = &k->queued,           [CALL_CALLING] = &k->calling,
                 [CALL_IN_PROGRESS] = &k->in_progress, [CALL_COMPLETED] = &k->completed,
-                [CALL_FAILED] = &k->failed,       [CALL_CANCELED] = &k->canceled,
+                [CALL_FAILED] = &k->failed,           [CALL_CANCELED] = &k->canceled,
                 [CALL_VOICEMAIL] = &k->voicemail,
             };
             if (slot[s])
@@ -426,8 +432,8 @@ static enum oc_status campaign_read(struct oc_db_conn *c, const char *tenant, co
 static enum oc_status write_exceptions(struct oc_db_conn *c, const char *tenant, const char *id,
                                        const Ocpb__CallingSchedule *s)
 {
-    enum oc_status st = oc_db_q(c, NULL, "DELETE FROM holidays WHERE tenant_id = $1 AND campaign_id = $2",
-                                tenant, id);
+    enum oc_status st = oc_db_q(
+        c, NULL, "DELETE FROM holidays WHERE tenant_id = $1 AND campaign_id = $2", tenant, id);
     for (size_t i = 0; st == OC_OK && s && i < s->n_exceptions; i++) {
         const Ocpb__DateRange *d = s->exceptions[i];
         const char *to = d->to_date && *d->to_date ? d->to_date : d->from_date;
@@ -467,9 +473,8 @@ static enum oc_status schedule_params(struct oc_arena *a, const Ocpb__CallingSch
     return OC_OK;
 }
 
-enum oc_status store_campaign_create(struct oc_db *db, const char *tenant,
-                                     const Ocpb__Campaign *in, struct oc_arena *a,
-                                     Ocpb__Campaign **out)
+enum oc_status store_campaign_create(struct oc_db *db, const char *tenant, const Ocpb__Campaign *in,
+                                     struct oc_arena *a, Ocpb__Campaign **out)
 {
     struct oc_db_conn *c = NULL;
     struct schedule_params sp = {0};
@@ -498,11 +503,10 @@ enum oc_status store_campaign_create(struct oc_db *db, const char *tenant,
                  " max_concurrent_per_number, max_attempts, retry_rules)"
                  " VALUES ($1, $2, $3, $4, $5, $6::uuid[], $7, $8, $9::jsonb, $10::time,"
                  " $11::time, $12::text[], $13::int, $14::int, $15::int, $16::int, $17::jsonb)",
-                 id, tenant, in->name, in->assistant_id, in->number_id, extra,
-                 in->default_region, in->timezone, sp.ranges, sp.legal_start, sp.legal_end,
-                 sp.countries, fmt(a, p ? p->max_concurrent : 1),
-                 fmt(a, p ? p->max_per_minute : 0), fmt(a, p ? p->max_concurrent_per_number : 0),
-                 fmt(a, in->max_attempts), retry);
+                 id, tenant, in->name, in->assistant_id, in->number_id, extra, in->default_region,
+                 in->timezone, sp.ranges, sp.legal_start, sp.legal_end, sp.countries,
+                 fmt(a, p ? p->max_concurrent : 1), fmt(a, p ? p->max_per_minute : 0),
+                 fmt(a, p ? p->max_concurrent_per_number : 0), fmt(a, in->max_attempts), retry);
     if (st == OC_OK)
         st = write_exceptions(c, tenant, id, in->schedule);
     if (st == OC_OK)
@@ -599,10 +603,9 @@ out:
     return st;
 }
 
-enum oc_status store_campaign_update(struct oc_db *db, const char *tenant,
-                                     const Ocpb__Campaign *in, unsigned fields,
-                                     struct oc_arena *a, Ocpb__Campaign **out, char *err,
-                                     size_t errlen)
+enum oc_status store_campaign_update(struct oc_db *db, const char *tenant, const Ocpb__Campaign *in,
+                                     unsigned fields, struct oc_arena *a, Ocpb__Campaign **out,
+                                     char *err, size_t errlen)
 {
     struct oc_db_conn *c = NULL;
     struct schedule_params sp = {0};
@@ -614,11 +617,11 @@ enum oc_status store_campaign_update(struct oc_db *db, const char *tenant,
     size_t len = strlen(set);
     enum oc_status st = OC_OK;
 
-#define SET(column, cast, value)                                                               \
-    do {                                                                                       \
-        params[np++] = (value);                                                                \
-        len += (size_t)snprintf(set + len, sizeof(set) - len, ", %s = $%d%s", column, np + 2, \
-                                cast);                                                         \
+#define SET(column, cast, value)                                                                   \
+    do {                                                                                           \
+        params[np++] = (value);                                                                    \
+        len +=                                                                                     \
+            (size_t)snprintf(set + len, sizeof(set) - len, ", %s = $%d%s", column, np + 2, cast);  \
     } while (0)
 
     if (fields & CAMPAIGN_NAME)
@@ -731,10 +734,9 @@ static const char *state_word(Ocpb__CampaignState s)
 
 /* Cancels a campaign's open calls in chunks, collecting their reservations. */
 static enum oc_status cancel_open_calls(struct oc_db_conn *c, const char *tenant,
-                                        enum store_where where, const char *key,
-                                        const char *reason, int64_t now_ms, struct outbox *ob,
-                                        struct oc_arena *a, const char ***release,
-                                        size_t *n_release)
+                                        enum store_where where, const char *key, const char *reason,
+                                        int64_t now_ms, struct outbox *ob, struct oc_arena *a,
+                                        const char ***release, size_t *n_release)
 {
     size_t cap = 0;
     const char **rel = NULL;
@@ -786,11 +788,10 @@ static enum oc_status cancel_open_calls(struct oc_db_conn *c, const char *tenant
 }
 
 enum oc_status store_campaign_transition(struct oc_db *db, const char *tenant, const char *id,
-                                         unsigned from, Ocpb__CampaignState to,
-                                         const char *reason, int64_t now_ms, struct outbox *ob,
-                                         struct oc_arena *a, Ocpb__Campaign **out,
-                                         const char ***release, size_t *n_release, char *err,
-                                         size_t errlen)
+                                         unsigned from, Ocpb__CampaignState to, const char *reason,
+                                         int64_t now_ms, struct outbox *ob, struct oc_arena *a,
+                                         Ocpb__Campaign **out, const char ***release,
+                                         size_t *n_release, char *err, size_t errlen)
 {
     struct oc_db_conn *c = NULL;
     PGresult *r = NULL;
@@ -844,8 +845,8 @@ enum oc_status store_campaign_transition(struct oc_db *db, const char *tenant, c
             snprintf(why, sizeof(why), "the campaign was stopped: %.250s", reason);
         else
             snprintf(why, sizeof(why), "the campaign was stopped");
-        st = cancel_open_calls(c, tenant, STORE_OPEN_BY_CAMPAIGN, id, why, now_ms, ob, a,
-                               release, n_release);
+        st = cancel_open_calls(c, tenant, STORE_OPEN_BY_CAMPAIGN, id, why, now_ms, ob, a, release,
+                               n_release);
         if (st != OC_OK)
             goto out;
     }
@@ -863,22 +864,23 @@ out:
 }
 
 enum oc_status store_campaign_rules(struct oc_db_conn *c, const char *tenant,
-                                   const char *campaign_id, long default_max_attempts,
-                                   struct oc_arena *a, struct campaign_rules *out)
+                                    const char *campaign_id, long default_max_attempts,
+                                    struct oc_arena *a, struct campaign_rules *out)
 {
     PGresult *r = NULL;
     struct campaign_rules k;
     memset(&k, 0, sizeof(k));
-    enum oc_status st = oc_db_q(c, &r,
-                                "SELECT k.assistant_id, k.number_id,"
-                                " array_to_json(k.extra_number_ids)::text, k.timezone,"
-                                " k.default_region, k.calling_window::text,"
-                                " to_char(k.legal_start, 'HH24:MI'), to_char(k.legal_end, 'HH24:MI'),"
-                                " k.max_concurrent, k.max_per_minute, k.max_concurrent_per_number,"
-                                " k.max_attempts, k.retry_rules::text, k.status,"
-                                " k.archived_at IS NOT NULL"
-                                " FROM campaigns k WHERE k.tenant_id = $1 AND k.id = $2",
-                                tenant, campaign_id);
+    enum oc_status st =
+        oc_db_q(c, &r,
+                "SELECT k.assistant_id, k.number_id,"
+                " array_to_json(k.extra_number_ids)::text, k.timezone,"
+                " k.default_region, k.calling_window::text,"
+                " to_char(k.legal_start, 'HH24:MI'), to_char(k.legal_end, 'HH24:MI'),"
+                " k.max_concurrent, k.max_per_minute, k.max_concurrent_per_number,"
+                " k.max_attempts, k.retry_rules::text, k.status,"
+                " k.archived_at IS NOT NULL"
+                " FROM campaigns k WHERE k.tenant_id = $1 AND k.id = $2",
+                tenant, campaign_id);
     if (st != OC_OK)
         return st;
     if (PQntuples(r) != 1) {
@@ -906,8 +908,7 @@ enum oc_status store_campaign_rules(struct oc_db_conn *c, const char *tenant,
     k.max_per_minute = val_int(r, 0, 9);
     k.max_per_number = val_int(r, 0, 10);
     if (st == OC_OK)
-        st = campaign_retry_rules(val(r, 0, 12), val_int(r, 0, 11), default_max_attempts,
-                                  &k.retry);
+        st = campaign_retry_rules(val(r, 0, 12), val_int(r, 0, 11), default_max_attempts, &k.retry);
     k.state = wire_campaign_state_parse(val(r, 0, 13), val_bool(r, 0, 14));
     PQclear(r);
     if (st != OC_OK)
@@ -945,15 +946,31 @@ enum oc_status store_campaign_rules(struct oc_db_conn *c, const char *tenant,
 
 /* ================================================================ calls: rows */
 
-#define CALL_COLS                                                                               \
-    "c.id, c.tenant_id, c.campaign_id, c.lead_id, c.parent_call_id, c.assistant_id, "           \
-    "c.number_id, c.status, c.kind, c.phone_e164, c.contact_name, c.timezone, c.country, "      \
-    "c.reason, c.context, c.status_reason, c.dispatch_id, c.reservation_id, c.confidence, "     \
-    "c.result, c.hangup_cause, c.amd, c.attempt, c.auto_retries, c.dispatch_seq, "              \
-    "c.status_seq, coalesce(c.duration_s, 0), coalesce(c.sip_code, 0), c.ignore_schedule, "     \
-    MS("c.scheduled_at") ", " MS("c.created_at") ", " MS("c.queued_at") ", "                    \
-    MS("c.calling_at") ", " MS("c.answered_at") ", " MS("c.ended_at") ", "                      \
-    MS("c.updated_at") ", " MS("c.not_after") ", " MS("c.analyzed_at") ", " US("c.created_at")
+#define CALL_COLS                                                                                                                                                               \
+    "c.id, c.tenant_id, c.campaign_id, c.lead_id, c.parent_call_id, c.assistant_id, "                                                                                           \
+    "c.number_id, c.status, c.kind, c.phone_e164, c.contact_name, c.timezone, c.country, "                                                                                      \
+    "c.reason, c.context, c.status_reason, c.dispatch_id, c.reservation_id, c.confidence, "                                                                                     \
+    "c.result, c.hangup_cause, c.amd, c.attempt, c.auto_retries, c.dispatch_seq, "                                                                                              \
+    "c.status_seq, coalesce(c.duration_s, 0), coalesce(c.sip_code, 0), c.ignore_schedule, " MS(                                                                                 \
+        "c"                                                                                                                                                                     \
+        "."                                                                                                                                                                     \
+        "s"                                                                                                                                                                     \
+        "c"                                                                                                                                                                     \
+        "h"                                                                                                                                                                     \
+        "e"                                                                                                                                                                     \
+        "d"                                                                                                                                                                     \
+        "u"                                                                                                                                                                     \
+        "l"                                                                                                                                                                     \
+        "e"                                                                                                                                                                     \
+        "d"                                                                                                                                                                     \
+        "_"                                                                                                                                                                     \
+        "a"                                                                                                                                                                     \
+        "t") ", " MS("c.created_at") ", " MS("c.queued_at") ", " MS("c.calling_at") ", " MS("c."                                                                                \
+                                                                                            "answ"                                                                              \
+                                                                                            "ered"                                                                              \
+                                                                                            "_at") ", " MS("c.ended_at") ", " MS("c.updated_at") ","                            \
+                                                                                                                                                 " " MS("c.not_after") ", " MS( \
+                                                                                                                                                     "c.analyzed_at") ", " US("c.created_at")
 #define CALL_NCOLS 39
 
 static void call_from_row(struct oc_arena *a, const PGresult *r, int row, struct call_row *out)
@@ -1046,8 +1063,8 @@ enum oc_status store_call_pb(const struct call_row *row, struct oc_arena *a, Ocp
     return OC_OK;
 }
 
-enum oc_status store_call_get(struct oc_db *db, const char *tenant, const char *id,
-                              bool transcript, struct oc_arena *a, Ocpb__Call **out)
+enum oc_status store_call_get(struct oc_db *db, const char *tenant, const char *id, bool transcript,
+                              struct oc_arena *a, Ocpb__Call **out)
 {
     struct oc_db_conn *c = NULL;
     PGresult *r = NULL;
@@ -1078,8 +1095,9 @@ enum oc_status store_call_get(struct oc_db *db, const char *tenant, const char *
     }
     PQclear(r);
     st = oc_db_q(c, &r,
-                 "SELECT from_status, to_status, " MS("created_at") ", detail FROM call_events"
-                 " WHERE tenant_id = $1 AND call_id = $2 ORDER BY seq",
+                 "SELECT from_status, to_status, " MS(
+                     "created_at") ", detail FROM call_events"
+                                   " WHERE tenant_id = $1 AND call_id = $2 ORDER BY seq",
                  tenant, id);
     if (st != OC_OK)
         goto out;
@@ -1143,7 +1161,7 @@ enum oc_status store_call_list(struct oc_db *db, const char *tenant,
     if (st != OC_OK)
         return st;
     const char *zero = "00000000-0000-0000-0000-000000000000";
-    st = ordered_scans(c, true);
+    st = index_plans(c);
     if (st != OC_OK)
         goto out;
     st = oc_db_q(c, &r,
@@ -1227,7 +1245,10 @@ enum oc_status store_calls_lock_where(struct oc_db_conn *c, const char *tenant,
                                " ORDER BY c.created_at LIMIT $3::int FOR UPDATE",
     };
     PGresult *r = NULL;
-    enum oc_status st = oc_db_q(c, &r, sql[where], tenant, key, fmt(a, (long long)limit));
+    enum oc_status st = index_plans(c);
+    if (st != OC_OK)
+        return st;
+    st = oc_db_q(c, &r, sql[where], tenant, key, fmt(a, (long long)limit));
     if (st != OC_OK)
         return st;
     size_t rows = (size_t)PQntuples(r);
@@ -1312,6 +1333,42 @@ enum oc_status store_calls_save(struct oc_db_conn *c, struct call_row *const *ro
     return st;
 }
 
+enum oc_status store_calls_queued(struct oc_db_conn *c, struct call_row *const *rows, size_t n)
+{
+    if (n == 0)
+        return OC_OK;
+    json_t *doc = json_array();
+    if (!doc)
+        return OC_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const struct call_row *w = rows[i];
+        json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:s?, s:s, s:s, s:I, s:s?, s:I}", "id", w->id,
+                              "tenant_id", w->tenant_id, "status_seq", w->status_seq,
+                              "dispatch_seq", w->dispatch_seq, "dispatch_id", w->dispatch_id,
+                              "assistant_id", w->assistant_id, "number_id", w->number_id,
+                              "queued_ms", (json_int_t)w->queued_ms, "reservation_id",
+                              w->reservation_id, "not_after_ms", (json_int_t)w->not_after_ms);
+        if (!o || json_array_append_new(doc, o) != 0) {
+            json_decref(doc);
+            return OC_ERR_NOMEM;
+        }
+    }
+    enum oc_status st = exec_json(
+        c, NULL,
+        "UPDATE calls c SET status = 'queued', status_reason = NULL, status_seq = x.status_seq,"
+        " dispatch_seq = x.dispatch_seq, dispatch_id = x.dispatch_id,"
+        " assistant_id = x.assistant_id, number_id = x.number_id,"
+        " queued_at = to_timestamp(x.queued_ms / 1000.0), reservation_id = x.reservation_id,"
+        " not_after = to_timestamp(x.not_after_ms / 1000.0), updated_at = now()"
+        " FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, tenant_id uuid, status_seq int,"
+        " dispatch_seq int, dispatch_id text, assistant_id uuid, number_id uuid, queued_ms bigint,"
+        " reservation_id text, not_after_ms bigint)"
+        " WHERE c.tenant_id = x.tenant_id AND c.id = x.id",
+        doc, 0, NULL);
+    json_decref(doc);
+    return st;
+}
+
 enum oc_status store_calls_insert(struct oc_db_conn *c, struct call_row *const *rows, size_t n,
                                   bool *inserted)
 {
@@ -1384,8 +1441,8 @@ enum oc_status store_calls_insert(struct oc_db_conn *c, struct call_row *const *
     return OC_OK;
 }
 
-enum oc_status store_call_transcript(struct oc_db_conn *c, const char *tenant,
-                                     const char *call_id, const char *json)
+enum oc_status store_call_transcript(struct oc_db_conn *c, const char *tenant, const char *call_id,
+                                     const char *json)
 {
     return oc_db_q(c, NULL,
                    "UPDATE calls SET transcript = $3::jsonb WHERE tenant_id = $1 AND id = $2",
@@ -1475,8 +1532,8 @@ enum oc_status store_events_flush(struct oc_db_conn *c, struct outbox *ob)
 
 /* ================================================================ leads */
 
-enum oc_status store_leads_upsert(struct oc_db_conn *c, const char *tenant,
-                                  const char *campaign_id, Ocpb__Lead *const *leads, size_t n)
+enum oc_status store_leads_upsert(struct oc_db_conn *c, const char *tenant, const char *campaign_id,
+                                  Ocpb__Lead *const *leads, size_t n)
 {
     if (n == 0)
         return OC_OK;
@@ -1533,8 +1590,8 @@ enum oc_status store_lead_get(struct oc_db_conn *c, const char *tenant, const ch
                               struct oc_arena *a, Ocpb__Lead **out)
 {
     PGresult *r = NULL;
-    enum oc_status st = oc_db_q(c, &r, "SELECT lead FROM leads WHERE tenant_id = $1 AND id = $2",
-                                tenant, lead_id);
+    enum oc_status st =
+        oc_db_q(c, &r, "SELECT lead FROM leads WHERE tenant_id = $1 AND id = $2", tenant, lead_id);
     if (st != OC_OK)
         return st;
     if (PQntuples(r) != 1) {
@@ -1645,11 +1702,11 @@ enum oc_status store_campaign_usage(struct oc_db_conn *c, const char *tenant,
     char cap[16];
     snprintf(cap, sizeof(cap), "%d", live_cap);
     /* Counting stops at the cap: a campaign at its limit takes no call anyway. */
-    enum oc_status st = oc_db_q(c, &r,
-                                "SELECT count(*) FROM (SELECT 1 FROM calls WHERE tenant_id = $1"
-                                " AND campaign_id = $2 AND status IN " LIVE_STATUSES
-                                " LIMIT $3::int) x",
-                                tenant, campaign_id, cap);
+    enum oc_status st =
+        oc_db_q(c, &r,
+                "SELECT count(*) FROM (SELECT 1 FROM calls WHERE tenant_id = $1"
+                " AND campaign_id = $2 AND status IN " LIVE_STATUSES " LIMIT $3::int) x",
+                tenant, campaign_id, cap);
     if (st != OC_OK)
         return st;
     *live = val_int(r, 0, 0);
@@ -1680,11 +1737,11 @@ enum oc_status store_number_usage(struct oc_db_conn *c, const char *tenant,
     }
     snprintf(arr + k, sizeof(arr) - k, "}");
     PGresult *r = NULL;
-    enum oc_status st = oc_db_q(c, &r,
-                                "SELECT number_id, count(*) FROM calls WHERE tenant_id = $1"
-                                " AND number_id = ANY($2::uuid[]) AND status IN " LIVE_STATUSES
-                                " GROUP BY 1",
-                                tenant, arr);
+    enum oc_status st =
+        oc_db_q(c, &r,
+                "SELECT number_id, count(*) FROM calls WHERE tenant_id = $1"
+                " AND number_id = ANY($2::uuid[]) AND status IN " LIVE_STATUSES " GROUP BY 1",
+                tenant, arr);
     if (st != OC_OK)
         return st;
     for (int row = 0; row < PQntuples(r); row++)
@@ -1747,20 +1804,14 @@ enum oc_status store_due_calls(struct oc_db_conn *c, const char *tenant, const c
     /* Three plain statements rather than one with joins: without fresh
      * statistics (calls imported a moment ago) the planner may scan every
      * lead of the tenant for every call it joins. */
-    enum oc_status st = ordered_scans(c, true);
+    enum oc_status st =
+        oc_db_q(c, &r,
+                "SELECT " CALL_COLS " FROM calls c WHERE c.tenant_id = $1 AND c.campaign_id = $2"
+                " AND c.status IN ('created', 'scheduled') AND " DUE_KEY " <= now()"
+                " ORDER BY " DUE_KEY ", c.created_at LIMIT $3::int FOR UPDATE SKIP LOCKED",
+                tenant, campaign_id, fmt(a, limit));
     if (st != OC_OK)
         return st;
-    st = oc_db_q(c, &r,
-                 "SELECT " CALL_COLS " FROM calls c WHERE c.tenant_id = $1 AND c.campaign_id = $2"
-                 " AND c.status IN ('created', 'scheduled') AND " DUE_KEY " <= now()"
-                 " ORDER BY " DUE_KEY ", c.created_at LIMIT $3::int FOR UPDATE SKIP LOCKED",
-                 tenant, campaign_id, fmt(a, limit));
-    if (st == OC_OK)
-        st = ordered_scans(c, false);
-    if (st != OC_OK) {
-        PQclear(r);
-        return st;
-    }
     size_t rows = (size_t)PQntuples(r);
     struct store_due_call *v = oc_arena_alloc(a, sizeof(*v) * (rows ? rows : 1));
     char **leads = oc_arena_alloc(a, sizeof(*leads) * (rows ? rows : 1));
@@ -1807,10 +1858,12 @@ enum oc_status store_due_calls(struct oc_db_conn *c, const char *tenant, const c
         r = NULL;
     }
     if (n_parents) {
-        st = oc_db_q(c, &r,
-                     "SELECT id, result, " MS("coalesce(answered_at, calling_at, queued_at)")
-                     " FROM calls WHERE tenant_id = $1 AND id = ANY($2::uuid[])",
-                     tenant, uuid_array(a, parents, n_parents));
+        st = oc_db_q(
+            c, &r,
+            "SELECT id, result, " MS(
+                "coalesce(answered_at, calling_at, queued_at)") " FROM calls WHERE tenant_id = $1 "
+                                                                "AND id = ANY($2::uuid[])",
+            tenant, uuid_array(a, parents, n_parents));
         if (st != OC_OK)
             return st;
         for (int k = 0; k < PQntuples(r); k++) {
@@ -1825,8 +1878,7 @@ enum oc_status store_due_calls(struct oc_db_conn *c, const char *tenant, const c
 }
 
 enum oc_status store_stuck_calls(struct oc_db_conn *c, enum store_stuck kind, long older_than_s,
-                                 size_t limit, struct oc_arena *a, struct call_row **out,
-                                 size_t *n)
+                                 size_t limit, struct oc_arena *a, struct call_row **out, size_t *n)
 {
     static const char *const sql[] = {
         [STORE_STUCK_QUEUED] = "SELECT " CALL_COLS " FROM calls c WHERE c.status = 'queued'"
@@ -1859,8 +1911,8 @@ enum oc_status store_stuck_calls(struct oc_db_conn *c, enum store_stuck kind, lo
     return OC_OK;
 }
 
-enum oc_status store_complete_campaigns(struct oc_db_conn *c, long analysis_wait_s,
-                                        int64_t now_ms, struct outbox *ob)
+enum oc_status store_complete_campaigns(struct oc_db_conn *c, long analysis_wait_s, int64_t now_ms,
+                                        struct outbox *ob)
 {
     PGresult *r = NULL;
     enum oc_status st = oc_db_q(
@@ -1884,11 +1936,10 @@ enum oc_status store_complete_campaigns(struct oc_db_conn *c, long analysis_wait
         return st;
     for (int i = 0; i < PQntuples(r) && st == OC_OK; i++) {
         oc_info("campaign %s completed: every lead is finished", PQgetvalue(r, i, 1));
-        st = lifecycle_campaign_event(ob, PQgetvalue(r, i, 0),
-                                      oc_arena_strdup(ob->arena, PQgetvalue(r, i, 1)),
-                                      OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_RUNNING,
-                                      OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_COMPLETED,
-                                      "every lead is finished", now_ms);
+        st = lifecycle_campaign_event(
+            ob, PQgetvalue(r, i, 0), oc_arena_strdup(ob->arena, PQgetvalue(r, i, 1)),
+            OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_RUNNING,
+            OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_COMPLETED, "every lead is finished", now_ms);
         /* The outbox holds a few campaign events; the rest complete in the
          * next round (the event only feeds the dashboard). */
         if (st == OC_ERR_INTERNAL)
@@ -1900,8 +1951,7 @@ enum oc_status store_complete_campaigns(struct oc_db_conn *c, long analysis_wait
 
 /* ================================================================ outbox */
 
-enum oc_status store_events_published(struct oc_db_conn *c, const struct call_event *ev,
-                                      size_t n)
+enum oc_status store_events_published(struct oc_db_conn *c, const struct call_event *ev, size_t n)
 {
     if (n == 0)
         return OC_OK;

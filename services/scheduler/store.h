@@ -23,6 +23,16 @@
 /** Takes a connection and begins a transaction for tenant (NULL: every tenant). */
 enum oc_status store_begin(struct oc_db *db, const char *tenant, struct oc_db_conn **out);
 
+/**
+ * Lets this transaction's commit return before its WAL reaches the disk
+ * (synchronous_commit off, for this transaction only). Only for work that
+ * is harmless to lose in a crash: a dispatch round whose jobs were
+ * published (the next round sends the same message ids, which JetStream
+ * drops) and the removal of published events from the outbox (the sweep
+ * sends them again, with the same ids).
+ */
+enum oc_status store_lazy_commit(struct oc_db_conn *c);
+
 /** Commits and gives the connection back (also on failure). */
 enum oc_status store_commit(struct oc_db *db, struct oc_db_conn *c);
 
@@ -32,9 +42,8 @@ void store_abort(struct oc_db *db, struct oc_db_conn *c);
 /* ---------------------------------------------------------------- campaigns */
 
 /** Inserts a checked campaign (state draft) with its exceptions; *out is the stored one. */
-enum oc_status store_campaign_create(struct oc_db *db, const char *tenant,
-                                     const Ocpb__Campaign *in, struct oc_arena *arena,
-                                     Ocpb__Campaign **out);
+enum oc_status store_campaign_create(struct oc_db *db, const char *tenant, const Ocpb__Campaign *in,
+                                     struct oc_arena *arena, Ocpb__Campaign **out);
 
 /** One campaign with its counters. OC_ERR_NOT_FOUND when the tenant has none with that id. */
 enum oc_status store_campaign_get(struct oc_db *db, const char *tenant, const char *id,
@@ -50,10 +59,9 @@ enum oc_status store_campaign_list(struct oc_db *db, const char *tenant, unsigne
                                    Ocpb__Campaign ***out, size_t *n, char next[WIRE_CURSOR_MAX]);
 
 /** Changes the checked fields named by `fields` (campaign.h bits). Not on archived campaigns. */
-enum oc_status store_campaign_update(struct oc_db *db, const char *tenant,
-                                     const Ocpb__Campaign *in, unsigned fields,
-                                     struct oc_arena *arena, Ocpb__Campaign **out, char *err,
-                                     size_t errlen);
+enum oc_status store_campaign_update(struct oc_db *db, const char *tenant, const Ocpb__Campaign *in,
+                                     unsigned fields, struct oc_arena *arena, Ocpb__Campaign **out,
+                                     char *err, size_t errlen);
 
 /**
  * Moves a campaign to state `to` when its state is in `from` (bit set of
@@ -63,22 +71,21 @@ enum oc_status store_campaign_update(struct oc_db *db, const char *tenant,
  * state does not allow it.
  */
 enum oc_status store_campaign_transition(struct oc_db *db, const char *tenant, const char *id,
-                                         unsigned from, Ocpb__CampaignState to,
-                                         const char *reason, int64_t now_ms, struct outbox *ob,
-                                         struct oc_arena *arena, Ocpb__Campaign **out,
-                                         const char ***release, size_t *n_release, char *err,
-                                         size_t errlen);
+                                         unsigned from, Ocpb__CampaignState to, const char *reason,
+                                         int64_t now_ms, struct outbox *ob, struct oc_arena *arena,
+                                         Ocpb__Campaign **out, const char ***release,
+                                         size_t *n_release, char *err, size_t errlen);
 
 /** Reads a campaign's dispatch rules (schedule with exceptions, pacing, retry) in a transaction. */
 enum oc_status store_campaign_rules(struct oc_db_conn *c, const char *tenant,
-                                   const char *campaign_id, long default_max_attempts,
-                                   struct oc_arena *arena, struct campaign_rules *out);
+                                    const char *campaign_id, long default_max_attempts,
+                                    struct oc_arena *arena, struct campaign_rules *out);
 
 /* ---------------------------------------------------------------- calls: reading */
 
 /** One call, with its transitions and (when asked) its transcript. */
-enum oc_status store_call_get(struct oc_db *db, const char *tenant, const char *id,
-                              bool transcript, struct oc_arena *arena, Ocpb__Call **out);
+enum oc_status store_call_get(struct oc_db *db, const char *tenant, const char *id, bool transcript,
+                              struct oc_arena *arena, Ocpb__Call **out);
 
 /** A page of calls matching the request's filters, newest first. */
 enum oc_status store_call_list(struct oc_db *db, const char *tenant,
@@ -110,6 +117,13 @@ enum oc_status store_calls_lock_where(struct oc_db_conn *c, const char *tenant,
 enum oc_status store_calls_save(struct oc_db_conn *c, struct call_row *const *rows, size_t n);
 
 /**
+ * Writes what a dispatch changes of rows that became queued (status and its
+ * sequence, dispatch, number, assistant, reservation, times): the
+ * dispatcher's large batches parse a third of store_calls_save's fields.
+ */
+enum oc_status store_calls_queued(struct oc_db_conn *c, struct call_row *const *rows, size_t n);
+
+/**
  * Inserts new calls (ids already set). A call that a unique index refuses
  * (a lead's second first call, a second follow-up of one call) is skipped:
  * inserted[i] says which went in.
@@ -118,8 +132,8 @@ enum oc_status store_calls_insert(struct oc_db_conn *c, struct call_row *const *
                                   bool *inserted);
 
 /** Stores a call's transcript (JSON from wire_transcript_json). */
-enum oc_status store_call_transcript(struct oc_db_conn *c, const char *tenant,
-                                     const char *call_id, const char *json);
+enum oc_status store_call_transcript(struct oc_db_conn *c, const char *tenant, const char *call_id,
+                                     const char *json);
 
 /** Counts the lead's calls in the campaign (for a manual call's attempt number). */
 enum oc_status store_lead_call_count(struct oc_db_conn *c, const char *tenant,
@@ -136,8 +150,8 @@ enum oc_status store_events_flush(struct oc_db_conn *c, struct outbox *ob);
 /* ---------------------------------------------------------------- leads */
 
 /** Inserts or updates copies of leads (packed ocpb.Lead each); older updates never win. */
-enum oc_status store_leads_upsert(struct oc_db_conn *c, const char *tenant,
-                                  const char *campaign_id, Ocpb__Lead *const *leads, size_t n);
+enum oc_status store_leads_upsert(struct oc_db_conn *c, const char *tenant, const char *campaign_id,
+                                  Ocpb__Lead *const *leads, size_t n);
 
 /** The copy of a lead (packed), or OC_ERR_NOT_FOUND. */
 enum oc_status store_lead_get(struct oc_db_conn *c, const char *tenant, const char *lead_id,
@@ -184,8 +198,8 @@ enum oc_status store_number_usage(struct oc_db_conn *c, const char *tenant,
 /* A due call with what its job needs. */
 struct store_due_call {
     struct call_row row;
-    Ocpb__Lead *lead;      /* the copy of the lead; NULL when none */
-    int parent_result;     /* the previous call's outcome */
+    Ocpb__Lead *lead;  /* the copy of the lead; NULL when none */
+    int parent_result; /* the previous call's outcome */
     int64_t parent_started_ms;
 };
 
@@ -210,14 +224,13 @@ enum oc_status store_stuck_calls(struct oc_db_conn *c, enum store_stuck kind, lo
  * Completes running campaigns whose every call is final and analysed (or
  * waited for longer than analysis_wait_s). Their events go to ob.
  */
-enum oc_status store_complete_campaigns(struct oc_db_conn *c, long analysis_wait_s,
-                                        int64_t now_ms, struct outbox *ob);
+enum oc_status store_complete_campaigns(struct oc_db_conn *c, long analysis_wait_s, int64_t now_ms,
+                                        struct outbox *ob);
 
 /* ---------------------------------------------------------------- outbox */
 
 /** Forgets published events (in a transaction for every tenant: store_begin(db, NULL, ..)). */
-enum oc_status store_events_published(struct oc_db_conn *c, const struct call_event *ev,
-                                      size_t n);
+enum oc_status store_events_published(struct oc_db_conn *c, const struct call_event *ev, size_t n);
 
 /** Locks up to limit outbox events older than older_than_s (every tenant). */
 enum oc_status store_events_pending(struct oc_db_conn *c, long older_than_s, size_t limit,

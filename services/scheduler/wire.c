@@ -128,21 +128,6 @@ Ocpb__CampaignState wire_campaign_state_parse(const char *status, bool archived)
     return (Ocpb__CampaignState)parse_of(campaign_states, COUNT(campaign_states), status);
 }
 
-bool wire_uuid_valid(const char *s)
-{
-    if (!s || strlen(s) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return false;
-        } else if (!isxdigit((unsigned char)s[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
 bool wire_e164_valid(const char *s)
 {
     if (!s || s[0] != '+' || s[1] < '1' || s[1] > '9')
@@ -194,7 +179,7 @@ enum oc_status wire_cursor_decode(const char *cursor, int64_t *created_us, char 
         return OC_ERR_INVALID;
     plain[len] = '\0';
     char *slash = strchr((char *)plain, '/');
-    if (!slash || !wire_uuid_valid(slash + 1))
+    if (!slash || !oc_uuid_valid(slash + 1))
         return OC_ERR_INVALID;
     *slash = '\0';
     char *end = NULL;
@@ -213,9 +198,9 @@ char *wire_transcript_json(Ocpb__TranscriptTurn *const *turns, size_t n)
         return NULL;
     for (size_t i = 0; i < n; i++) {
         const Ocpb__TranscriptTurn *t = turns[i];
-        json_t *o = json_pack("{s:i, s:s, s:I, s:I, s:b, s:f}", "speaker", (int)t->speaker,
-                              "text", t->text ? t->text : "", "start_ms", (json_int_t)t->start_ms,
-                              "end_ms", (json_int_t)t->end_ms, "interrupted", (int)t->interrupted,
+        json_t *o = json_pack("{s:i, s:s, s:I, s:I, s:b, s:f}", "speaker", (int)t->speaker, "text",
+                              t->text ? t->text : "", "start_ms", (json_int_t)t->start_ms, "end_ms",
+                              (json_int_t)t->end_ms, "interrupted", (int)t->interrupted,
                               "stt_confidence", (double)t->stt_confidence);
         if (!o || json_array_append_new(a, o) != 0) {
             json_decref(a);

@@ -1,7 +1,8 @@
 /*
  * Small conversions at the service's edges, without I/O: how the wire's
  * enums are spelled in the database, list cursors, transcripts as JSON,
- * and checks of ids, numbers and countries that arrive from outside.
+ * and checks of numbers and countries that arrive from outside (ids are
+ * checked with the shared oc_uuid_valid).
  */
 #ifndef SCHEDULER_WIRE_H
 #define SCHEDULER_WIRE_H
@@ -33,9 +34,6 @@ const char *wire_campaign_state_name(Ocpb__CampaignState s);
 
 /** The state of a stored campaign: archived when archived is true, else its status. */
 Ocpb__CampaignState wire_campaign_state_parse(const char *status, bool archived);
-
-/** True for a UUID in its 36-character text form. */
-bool wire_uuid_valid(const char *s);
 
 /** True for an E.164 number: "+", then 2 to 15 digits, the first not 0. */
 bool wire_e164_valid(const char *s);

@@ -38,6 +38,9 @@ struct oc_bus {
     pthread_mutex_t mu;
     struct serve_ctx *served;
     atomic_bool closing;
+    /* Set by the closed callback, the last one nats.c delivers for the
+     * connection: after it the bus may be freed. */
+    atomic_bool closed;
 };
 
 static long long now_ms(void)
@@ -102,8 +105,9 @@ static void on_reconnected(natsConnection *nc, void *closure)
 static void on_closed(natsConnection *nc, void *closure)
 {
     (void)nc;
-    (void)closure;
+    struct oc_bus *bus = closure;
     oc_debug("nats: connection closed");
+    atomic_store(&bus->closed, true);
 }
 
 static void on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
@@ -207,8 +211,15 @@ void oc_bus_free(struct oc_bus *bus)
     if (!bus)
         return;
     atomic_store(&bus->closing, true);
-    if (bus->nc)
+    if (bus->nc) {
         natsConnection_Close(bus->nc);
+        /* nats.c delivers the disconnected and closed callbacks on a thread
+         * of its own, after Close returns; they read the bus, so it lives
+         * until the last of them has run. */
+        long long give_up = now_ms() + 2000;
+        while (!atomic_load(&bus->closed) && now_ms() < give_up)
+            sleep_ms(1);
+    }
     struct serve_ctx *sc = bus->served;
     while (sc) {
         struct serve_ctx *next = sc->next;
@@ -534,28 +545,128 @@ static enum oc_status js_status(natsStatus s, jsErrCode jerr, const char *what)
     return oc_bus_status(s, what);
 }
 
+/* The nats.c form of cfg; the strings stay cfg's. */
+static void js_stream_config(const struct oc_stream_config *cfg, jsStreamConfig *sc)
+{
+    jsStreamConfig_Init(sc);
+    sc->Name = cfg->name;
+    sc->Subjects = (const char **)cfg->subjects;
+    sc->SubjectsLen = (int)cfg->n_subjects;
+    sc->Retention = cfg->work_queue ? js_WorkQueuePolicy : js_LimitsPolicy;
+    sc->Storage = js_FileStorage;
+    sc->MaxAge = cfg->max_age_s * 1000000000LL;
+    sc->Duplicates = (cfg->duplicate_window_s > 0 ? cfg->duplicate_window_s : 120) * 1000000000LL;
+    sc->Replicas = cfg->replicas > 0 ? cfg->replicas : 1;
+}
+
 enum oc_status oc_js_ensure_stream(struct oc_bus *bus, const struct oc_stream_config *cfg)
 {
     jsStreamConfig sc;
-    jsStreamConfig_Init(&sc);
-    sc.Name = cfg->name;
-    sc.Subjects = (const char **)cfg->subjects;
-    sc.SubjectsLen = (int)cfg->n_subjects;
-    sc.Retention = cfg->work_queue ? js_WorkQueuePolicy : js_LimitsPolicy;
-    sc.Storage = js_FileStorage;
-    sc.MaxAge = cfg->max_age_s * 1000000000LL;
-    sc.Duplicates = (cfg->duplicate_window_s > 0 ? cfg->duplicate_window_s : 120) * 1000000000LL;
-    sc.Replicas = cfg->replicas > 0 ? cfg->replicas : 1;
+    js_stream_config(cfg, &sc);
 
     jsStreamInfo *si = NULL;
     jsErrCode jerr = 0;
     natsStatus s = js_AddStream(&si, bus->js, &sc, NULL, &jerr);
-    if (s != NATS_OK && jerr == JSStreamNameExistErr) {
-        jerr = 0;
-        s = js_UpdateStream(&si, bus->js, &sc, NULL, &jerr);
-    }
     jsStreamInfo_Destroy(si);
+    /* Another copy or service made it first: theirs stands (see bus.h). */
+    if (s != NATS_OK && jerr == JSStreamNameExistErr)
+        return OC_OK;
     return js_status(s, jerr, cfg->name);
+}
+
+static bool same_subjects(const jsStreamConfig *a, const jsStreamConfig *b)
+{
+    if (a->SubjectsLen != b->SubjectsLen)
+        return false;
+    for (int i = 0; i < a->SubjectsLen; i++) {
+        bool found = false;
+        for (int j = 0; j < b->SubjectsLen && !found; j++)
+            found = strcmp(a->Subjects[i], b->Subjects[j]) == 0;
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+/* Appends "what from -> to" to the list of differences in out. */
+static void note_change(char *out, size_t len, const char *what, long long from, long long to)
+{
+    size_t n = strlen(out);
+    if (n < len)
+        snprintf(out + n, len - n, "%s%s %lld s -> %lld s", n ? ", " : "", what, from, to);
+}
+
+enum oc_status oc_js_apply_stream(struct oc_bus *bus, const struct oc_stream_config *cfg,
+                                  char *changes, size_t len)
+{
+    jsStreamConfig want;
+    js_stream_config(cfg, &want);
+    jsStreamInfo *si = NULL;
+    jsErrCode jerr = 0;
+    enum oc_status st;
+    char diff[256] = "";
+
+    natsStatus s = js_GetStreamInfo(&si, bus->js, cfg->name, NULL, &jerr);
+    if (s != NATS_OK && (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr)) {
+        jerr = 0;
+        s = js_AddStream(&si, bus->js, &want, NULL, &jerr);
+        if (s == NATS_OK) {
+            snprintf(diff, sizeof(diff), "created");
+            st = OC_OK;
+            goto out;
+        }
+        if (jerr != JSStreamNameExistErr) {
+            st = js_status(s, jerr, cfg->name);
+            goto out;
+        }
+        /* Made meanwhile by someone else: compare theirs with the definition. */
+        jerr = 0;
+        s = js_GetStreamInfo(&si, bus->js, cfg->name, NULL, &jerr);
+    }
+    if (s != NATS_OK) {
+        st = js_status(s, jerr, cfg->name);
+        goto out;
+    }
+
+    const jsStreamConfig *have = si->Config;
+    if (have->Retention != want.Retention || have->Storage != want.Storage) {
+        /* JetStream cannot change either on a live stream. */
+        oc_error("jetstream: stream %s has another retention or storage than its definition "
+                 "(%s, file storage); remove the stream so that it is made again",
+                 cfg->name, cfg->work_queue ? "work queue" : "limits");
+        st = OC_ERR_CONFLICT;
+        goto out;
+    }
+    if (!same_subjects(have, &want))
+        snprintf(diff, sizeof(diff), "subjects");
+    if (have->MaxAge != want.MaxAge)
+        note_change(diff, sizeof(diff), "max age", (long long)(have->MaxAge / 1000000000LL),
+                    (long long)(want.MaxAge / 1000000000LL));
+    if (have->Duplicates != want.Duplicates)
+        note_change(diff, sizeof(diff), "duplicate window",
+                    (long long)(have->Duplicates / 1000000000LL),
+                    (long long)(want.Duplicates / 1000000000LL));
+    st = OC_OK;
+    if (diff[0]) {
+        /* Keep what the definition does not name (replicas, limits set by
+         * an operator); change only what it does. */
+        jsStreamConfig upd = *have;
+        upd.Subjects = want.Subjects;
+        upd.SubjectsLen = want.SubjectsLen;
+        upd.MaxAge = want.MaxAge;
+        upd.Duplicates = want.Duplicates;
+        jsStreamInfo *after = NULL;
+        jerr = 0;
+        s = js_UpdateStream(&after, bus->js, &upd, NULL, &jerr);
+        jsStreamInfo_Destroy(after);
+        st = js_status(s, jerr, cfg->name);
+    }
+
+out:
+    jsStreamInfo_Destroy(si);
+    if (st == OC_OK && changes && len)
+        snprintf(changes, len, "%s", diff);
+    return st;
 }
 
 enum oc_status oc_js_publish(struct oc_bus *bus, const char *subject, const ProtobufCMessage *msg,

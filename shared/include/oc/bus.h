@@ -121,8 +121,24 @@ struct oc_stream_config {
     int replicas;                  /* 0: 1 */
 };
 
-/** Creates the stream or updates it to this configuration. */
+/**
+ * Creates the stream when it is missing. An existing stream is left as it
+ * is, whatever its settings, so that two callers with different ideas never
+ * undo each other's: the platform's own streams get their settings from
+ * oc_streams_ensure() (oc/streams.h), which uses oc_js_apply_stream().
+ */
 enum oc_status oc_js_ensure_stream(struct oc_bus *bus, const struct oc_stream_config *cfg);
+
+/**
+ * Makes the stream match cfg: creates it when missing, or updates the
+ * subjects, maximum age and duplicate window of an existing one that
+ * differs (other settings of an existing stream are kept). Retention and
+ * storage cannot change on a live stream: a stream that differs there is
+ * OC_ERR_CONFLICT. On OC_OK, changes (may be NULL) receives "" when nothing
+ * changed, "created", or the changes made ("duplicate window 120 s -> 3600 s").
+ */
+enum oc_status oc_js_apply_stream(struct oc_bus *bus, const struct oc_stream_config *cfg,
+                                  char *changes, size_t len);
 
 /**
  * Publishes to a stream and waits for the server's acknowledgement. msg_id

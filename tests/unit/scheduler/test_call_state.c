@@ -11,12 +11,12 @@
 static const struct {
     enum call_status from, to;
 } legal[] = {
-    {CALL_CREATED, CALL_SCHEDULED},   {CALL_CREATED, CALL_QUEUED},
-    {CALL_CREATED, CALL_CANCELED},    {CALL_SCHEDULED, CALL_QUEUED},
-    {CALL_SCHEDULED, CALL_CANCELED},  {CALL_QUEUED, CALL_CALLING},
-    {CALL_QUEUED, CALL_SCHEDULED},    {CALL_QUEUED, CALL_FAILED},
-    {CALL_QUEUED, CALL_CANCELED},     {CALL_CALLING, CALL_IN_PROGRESS},
-    {CALL_CALLING, CALL_FAILED},      {CALL_CALLING, CALL_CANCELED},
+    {CALL_CREATED, CALL_SCHEDULED},     {CALL_CREATED, CALL_QUEUED},
+    {CALL_CREATED, CALL_CANCELED},      {CALL_SCHEDULED, CALL_QUEUED},
+    {CALL_SCHEDULED, CALL_CANCELED},    {CALL_QUEUED, CALL_CALLING},
+    {CALL_QUEUED, CALL_SCHEDULED},      {CALL_QUEUED, CALL_FAILED},
+    {CALL_QUEUED, CALL_CANCELED},       {CALL_CALLING, CALL_IN_PROGRESS},
+    {CALL_CALLING, CALL_FAILED},        {CALL_CALLING, CALL_CANCELED},
     {CALL_IN_PROGRESS, CALL_COMPLETED}, {CALL_IN_PROGRESS, CALL_VOICEMAIL},
     {CALL_IN_PROGRESS, CALL_FAILED},
 };
@@ -56,16 +56,15 @@ Test(call_state, final_states_have_no_way_out)
     for (size_t i = 0; i < 4; i++) {
         cr_expect(call_status_final(final[i]));
         for (int to = CALL_CREATED; to <= CALL_VOICEMAIL; to++)
-            cr_expect_not(call_state_allowed(final[i], to), "%s -> %s",
-                          call_status_name(final[i]), call_status_name(to));
+            cr_expect_not(call_state_allowed(final[i], to), "%s -> %s", call_status_name(final[i]),
+                          call_status_name(to));
     }
 }
 
 Test(call_state, illegal_transition_says_which)
 {
     char err[128] = "";
-    cr_assert_eq(call_state_check(CALL_COMPLETED, CALL_QUEUED, err, sizeof(err)),
-                 OC_ERR_CONFLICT);
+    cr_assert_eq(call_state_check(CALL_COMPLETED, CALL_QUEUED, err, sizeof(err)), OC_ERR_CONFLICT);
     cr_expect_str_eq(err, "a completed call cannot become queued");
     cr_assert_eq(call_state_check(CALL_IN_PROGRESS, CALL_CANCELED, err, sizeof(err)),
                  OC_ERR_CONFLICT);
@@ -77,11 +76,10 @@ Test(call_state, illegal_transition_says_which)
 Test(call_state, unknown_values_are_invalid_not_conflicts)
 {
     char err[128] = "";
-    cr_expect_eq(call_state_check(CALL_UNSPECIFIED, CALL_QUEUED, err, sizeof(err)),
-                 OC_ERR_INVALID);
+    cr_expect_eq(call_state_check(CALL_UNSPECIFIED, CALL_QUEUED, err, sizeof(err)), OC_ERR_INVALID);
     cr_expect_eq(call_state_check(CALL_QUEUED, (enum call_status)42, err, sizeof(err)),
                  OC_ERR_INVALID);
-    cr_expect_not(call_state_allowed((enum call_status)-1, CALL_QUEUED));
+    cr_expect_not(call_state_allowed((enum call_status) - 1, CALL_QUEUED));
 }
 
 Test(call_state, names_round_trip)

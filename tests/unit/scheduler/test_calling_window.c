@@ -15,8 +15,8 @@
 /* Milliseconds of a UTC time. */
 static int64_t utc(int y, int mo, int d, int h, int mi)
 {
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-                    .tm_min = mi};
+    struct tm tm = {
+        .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi};
     return (int64_t)timegm(&tm) * 1000;
 }
 
@@ -252,9 +252,9 @@ Test(calling_window, no_slot_within_the_horizon)
     s.n_exceptions = 1;
     struct calling_slot slot = {42, 42};
     char err[128] = "";
-    cr_expect_eq(calling_window_next_slot(&s, "UTC", NULL, utc(2026, 3, 2, 0, 0), &slot, err,
-                                          sizeof(err)),
-                 OC_ERR_NOT_FOUND);
+    cr_expect_eq(
+        calling_window_next_slot(&s, "UTC", NULL, utc(2026, 3, 2, 0, 0), &slot, err, sizeof(err)),
+        OC_ERR_NOT_FOUND);
     cr_expect_eq(slot.start_ms, 42, "out-parameter written on failure");
     cr_expect_neq(err[0], '\0');
 }
@@ -264,9 +264,9 @@ Test(calling_window, unknown_zone_is_refused)
     struct calling_schedule s = window(NULL);
     struct calling_slot slot;
     char err[128] = "";
-    cr_expect_eq(calling_window_next_slot(&s, "Mars/Olympus_Mons", NULL, 0, &slot, err,
-                                          sizeof(err)),
-                 OC_ERR_INVALID);
+    cr_expect_eq(
+        calling_window_next_slot(&s, "Mars/Olympus_Mons", NULL, 0, &slot, err, sizeof(err)),
+        OC_ERR_INVALID);
     cr_expect(strstr(err, "Mars/Olympus_Mons") != NULL, "%s", err);
     cr_expect_not(calling_window_tz_valid("+02:00"), "offsets are not zones");
     cr_expect_not(calling_window_tz_valid("../etc/passwd"));
@@ -305,8 +305,7 @@ Test(calling_window, parses_the_command_line_syntax)
     cr_assert_eq(calling_window_parse("09:00-17:00", &s, err, sizeof(err)), OC_OK);
     cr_expect_eq(s.ranges[0].days, 0xFEu);
 
-    cr_expect_eq(calling_window_parse("mon-xyz 09:00-10:00", &s, err, sizeof(err)),
-                 OC_ERR_INVALID);
+    cr_expect_eq(calling_window_parse("mon-xyz 09:00-10:00", &s, err, sizeof(err)), OC_ERR_INVALID);
     cr_expect(strstr(err, "mon-xyz") != NULL, "%s", err);
     cr_expect_eq(calling_window_parse("mon 9-10", &s, err, sizeof(err)), OC_ERR_INVALID);
     cr_expect_eq(calling_window_parse("mon 09:00-25:00", &s, err, sizeof(err)), OC_ERR_INVALID);

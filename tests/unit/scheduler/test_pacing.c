@@ -50,8 +50,8 @@ Test(pacing, simulated_dispatch_never_exceeds_the_limits)
 
 Test(pacing, numbers_rotate_within_their_limits)
 {
-    struct pacing_line lines[3] = {{.live = 0, .limit = 1}, {.live = 0, .limit = 0},
-                                   {.live = 2, .limit = 2}};
+    struct pacing_line lines[3] = {
+        {.live = 0, .limit = 1}, {.live = 0, .limit = 0}, {.live = 2, .limit = 2}};
     size_t cursor = 0;
     cr_expect_eq(pacing_pick_line(lines, 3, &cursor), 0);
     cr_expect_eq(pacing_pick_line(lines, 3, &cursor), 1);

@@ -15,8 +15,7 @@
 static struct retry_decision decide(const struct retry_rules *r, int attempt, int auto_retries,
                                     enum retry_trigger t, int64_t suggested)
 {
-    struct retry_call call = {.attempt = attempt, .auto_retries = auto_retries,
-                              .ended_ms = ENDED};
+    struct retry_call call = {.attempt = attempt, .auto_retries = auto_retries, .ended_ms = ENDED};
     struct retry_facts facts = {.trigger = t, .suggested_ms = suggested};
     struct retry_decision d;
     retry_policy_decide(r, &call, &facts, &d);
