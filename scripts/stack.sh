@@ -83,6 +83,8 @@ load_settings() {
         ADMIN_PORT_BASE=${ADMIN_PORT_BASE:-9100}
         LOG_LEVEL=${LOG_LEVEL:-info}
         STACK_FSYNC=${STACK_FSYNC:-on}
+        # Whether the caller chose the carrier's port (see check_ports).
+        SANDBOX_PORT_GIVEN=${SANDBOX_SIP_PORT:+1}
         SANDBOX_SIP_PORT=${SANDBOX_SIP_PORT:-5070}
         STACK_SANDBOX=${STACK_SANDBOX:-on}
         SANDBOX_CONTACTS=${SANDBOX_CONTACTS:-$ROOT/tools/sandbox-carrier/contacts.conf}
@@ -550,12 +552,20 @@ check_ports() {
     }
     check_port "$NATS_PORT" "nats" NATS_PORT
     check_port "$PG_PORT" "postgres" PG_PORT
-    if sandbox_on; then
-        check_port "$SANDBOX_SIP_PORT" "sandbox carrier" SANDBOX_SIP_PORT
-        # SIP is UDP too; ss sees UDP sockets, the /dev/tcp fallback does not.
-        if command -v ss >/dev/null 2>&1 && [ -n "$(ss -Hlun "sport = :$SANDBOX_SIP_PORT" 2>/dev/null)" ]; then
-            echo "stack: UDP port $SANDBOX_SIP_PORT (sandbox carrier) is already in use; set SANDBOX_SIP_PORT to another port" >&2
+    if sandbox_on && sip_port_busy "$SANDBOX_SIP_PORT"; then
+        # The default port taken (another stack's carrier, most likely): the
+        # next free one will do, since everything that needs it reads it
+        # from stack.env. A port the caller chose is the caller's to change.
+        local p=$SANDBOX_SIP_PORT
+        if [ -z "${SANDBOX_PORT_GIVEN:-}" ]; then
+            while sip_port_busy "$p" && [ "$p" -lt $((SANDBOX_SIP_PORT + 100)) ]; do p=$((p + 1)); done
+        fi
+        if sip_port_busy "$p"; then
+            echo "stack: port $SANDBOX_SIP_PORT (sandbox carrier) is already in use; set SANDBOX_SIP_PORT to another port" >&2
             bad=1
+        else
+            say "port $SANDBOX_SIP_PORT is in use; the sandbox carrier takes $p"
+            SANDBOX_SIP_PORT=$p
         fi
     fi
     if [[ " $SERVICES " == *" gateway "* ]]; then check_port "$GATEWAY_PORT" "gateway" GATEWAY_PORT; fi
@@ -563,6 +573,13 @@ check_ports() {
         check_port "$(admin_port "$s")" "$s admin" ADMIN_PORT_BASE
     done
     [ "$bad" = 0 ] || exit 1
+}
+
+# True when something listens on the port over TCP or UDP (SIP uses both;
+# without ss only TCP can be seen).
+sip_port_busy() {
+    [ -n "$(port_user "$1")" ] && return 0
+    command -v ss >/dev/null 2>&1 && [ -n "$(ss -Hlun "sport = :$1" 2>/dev/null)" ]
 }
 
 # Serialises start and stop on one STACK_DIR. A stop that cannot get the

@@ -14,8 +14,8 @@
 #include "oc/log.h"
 #include "store.h"
 
-#define SWEEP_AFTER_S 5
-#define SWEEP_BATCH 500
+/* Events read and published per drain transaction. */
+#define DRAIN_BATCH 2000
 
 /* Core events: fire and forget; the dashboard may miss one while NATS is down. */
 static void publish_core(struct scheduler *st, const char *tenant, const char *what,
@@ -84,12 +84,48 @@ static void publish_events(struct scheduler *st, struct jspub *pub, struct call_
     free(done);
 }
 
+/*
+ * Publishes what the outbox holds, oldest first, in one transaction that
+ * holds the drain lock: events are never published by the thread that wrote
+ * them, because two threads (or two copies) publishing right after their own
+ * commits could let a call's later event overtake an earlier one.
+ */
+static void drain(struct scheduler *st, struct jspub *pub)
+{
+    struct oc_arena *arena = NULL;
+    if (oc_arena_new(&arena, 64 * 1024) != OC_OK)
+        return;
+    for (;;) {
+        struct oc_db_conn *c = NULL;
+        struct call_event *ev = NULL;
+        size_t n = 0;
+        oc_arena_reset(arena);
+        enum oc_status s = store_begin(st->db, NULL, &c);
+        if (s == OC_OK)
+            s = store_lazy_commit(c);
+        if (s == OC_OK)
+            s = store_events_next(c, DRAIN_BATCH, arena, &ev, &n);
+        if (s == OC_OK && n > 0)
+            publish_events(st, pub, ev, n, c);
+        if (c) {
+            if (s == OC_OK)
+                s = store_commit(st->db, c);
+            else
+                store_abort(st->db, c);
+        }
+        if (s != OC_OK || n < DRAIN_BATCH)
+            break;
+    }
+    oc_arena_free(arena);
+}
+
 void outbox_publish_with(struct scheduler *st, struct jspub *pub, struct outbox *ob)
 {
     for (size_t i = 0; i < ob->n_campaign; i++)
         publish_core(st, ob->campaign[i].tenant_id, "campaign.state_changed",
                      ob->campaign[i].payload, ob->campaign[i].len);
-    publish_events(st, pub, ob->events, ob->n, NULL);
+    if (ob->n > 0)
+        drain(st, pub);
 }
 
 void outbox_publish(struct scheduler *st, struct outbox *ob)
@@ -104,24 +140,5 @@ void outbox_publish(struct scheduler *st, struct outbox *ob)
 
 void outbox_sweep(struct scheduler *st, struct jspub *pub)
 {
-    struct oc_arena *arena = NULL;
-    struct oc_db_conn *c = NULL;
-    struct call_event *ev = NULL;
-    size_t n = 0;
-    if (oc_arena_new(&arena, 64 * 1024) != OC_OK)
-        return;
-    enum oc_status s = store_begin(st->db, NULL, &c);
-    if (s == OC_OK)
-        s = store_events_pending(c, SWEEP_AFTER_S, SWEEP_BATCH, arena, &ev, &n);
-    if (s == OC_OK && n > 0) {
-        oc_info("outbox: publishing %zu status events left behind", n);
-        publish_events(st, pub, ev, n, c);
-    }
-    if (c) {
-        if (s == OC_OK)
-            store_commit(st->db, c);
-        else
-            store_abort(st->db, c);
-    }
-    oc_arena_free(arena);
+    drain(st, pub);
 }

@@ -13,17 +13,20 @@
 #include "lifecycle.h"
 
 /**
- * Publishes ob's events after their transaction committed: calls.status to
- * JetStream (message id status:<call>:<seq>) and the core events the
- * gateway streams, then deletes them from the outbox. Failures leave them
- * to outbox_sweep; they are logged, never returned.
+ * After ob's transaction committed: publishes its campaign events, then
+ * drains the outbox (ob's status events and any others waiting), oldest
+ * first, under a lock only one drain in any scheduler copy holds, so a
+ * call's events always go out in the order of its transitions:
+ * calls.status to JetStream (message id status:<call>:<seq>) and the core
+ * events the gateway streams. Failures leave events to the next drain;
+ * they are logged, never returned.
  */
 void outbox_publish(struct scheduler *st, struct outbox *ob);
 
 /** outbox_publish with a publisher the calling thread owns (the dispatcher's). */
 void outbox_publish_with(struct scheduler *st, struct jspub *pub, struct outbox *ob);
 
-/** Publishes events left in the outbox for more than a few seconds (a crash, NATS down). */
+/** Drains the outbox (what a crash or a NATS outage left behind too). */
 void outbox_sweep(struct scheduler *st, struct jspub *pub);
 
 #endif

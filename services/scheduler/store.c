@@ -1971,15 +1971,19 @@ enum oc_status store_events_published(struct oc_db_conn *c, const struct call_ev
     return st;
 }
 
-enum oc_status store_events_pending(struct oc_db_conn *c, long older_than_s, size_t limit,
-                                    struct oc_arena *a, struct call_event **out, size_t *n)
+enum oc_status store_events_next(struct oc_db_conn *c, size_t limit, struct oc_arena *a,
+                                 struct call_event **out, size_t *n)
 {
     PGresult *r = NULL;
-    enum oc_status st = oc_db_q(c, &r,
-                                "SELECT tenant_id, call_id, seq, payload FROM outbox"
-                                " WHERE created_at < now() - make_interval(secs => $1::int)"
-                                " ORDER BY created_at LIMIT $2::int FOR UPDATE SKIP LOCKED",
-                                fmt(a, older_than_s), fmt(a, (long long)limit));
+    /* One drain at a time across every copy: the lock is held until this
+     * transaction ends, after the events it read were published and deleted. */
+    enum oc_status st =
+        oc_db_q(c, NULL, "SELECT pg_advisory_xact_lock(hashtext($1))", "scheduler.outbox");
+    if (st != OC_OK)
+        return st;
+    st = oc_db_q(c, &r,
+                 "SELECT tenant_id, call_id, seq, payload FROM outbox ORDER BY id LIMIT $1::int",
+                 fmt(a, (long long)limit));
     if (st != OC_OK)
         return st;
     size_t rows = (size_t)PQntuples(r);

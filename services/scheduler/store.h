@@ -232,8 +232,11 @@ enum oc_status store_complete_campaigns(struct oc_db_conn *c, long analysis_wait
 /** Forgets published events (in a transaction for every tenant: store_begin(db, NULL, ..)). */
 enum oc_status store_events_published(struct oc_db_conn *c, const struct call_event *ev, size_t n);
 
-/** Locks up to limit outbox events older than older_than_s (every tenant). */
-enum oc_status store_events_pending(struct oc_db_conn *c, long older_than_s, size_t limit,
-                                    struct oc_arena *arena, struct call_event **out, size_t *n);
+/**
+ * Takes the outbox drain lock (held until c's transaction ends) and reads up
+ * to limit events in the order they were written. Payloads live in a.
+ */
+enum oc_status store_events_next(struct oc_db_conn *c, size_t limit, struct oc_arena *a,
+                                 struct call_event **out, size_t *n);
 
 #endif
