@@ -295,9 +295,13 @@ run_integration() {
     done
     if [ -n "${SANITIZE:-}" ]; then
         local f
-        for f in "$stack_dir"/logs/*.log; do
+        for f in "$stack_dir"/logs/*.log "$stack_dir"/logs/*.prev; do
+            [ -f "$f" ] || continue
             if sanitizer_report "$f"; then
                 note "integration: a sanitizer reported an error in logs/$(basename "$f")"
+                # The report itself, which the log tails below may not reach.
+                echo "---- sanitizer report in logs/$(basename "$f")"
+                grep -nE -A 40 '(ERROR|WARNING): (Address|Leak|Thread|Memory|UndefinedBehavior)Sanitizer|runtime error: ' "$f" | head -120
             fi
         done
     fi
