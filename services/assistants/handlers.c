@@ -35,14 +35,6 @@ static struct assistants *state_of(const struct oc_request *req)
     return svc->user;
 }
 
-static enum oc_status tenant_of(struct oc_request *req, const char **tenant)
-{
-    if (!oc_uuid_valid(req->env->tenant_id))
-        return oc_request_fail(req, OC_ERR_INVALID, "the request names no tenant");
-    *tenant = req->env->tenant_id;
-    return OC_OK;
-}
-
 /* The acting user when it is one (created_by is a uuid column), else NULL. */
 static const char *user_of(const struct oc_request *req)
 {
@@ -122,7 +114,7 @@ static enum oc_status handle_assistant_create(struct oc_request *req, const Prot
     Ocpb__Assistant *saved = NULL;
     bool existed = false;
     const char *tenant = NULL;
-    enum oc_status s = tenant_of(req, &tenant);
+    enum oc_status s = oc_request_tenant(req, &tenant);
     if (s != OC_OK)
         return s;
     if (!in->assistant)
@@ -169,7 +161,7 @@ static enum oc_status handle_assistant_get(struct oc_request *req, const Protobu
     struct oc_db_conn *c = NULL;
     Ocpb__Assistant *x = NULL;
     const char *tenant = NULL;
-    enum oc_status s = tenant_of(req, &tenant);
+    enum oc_status s = oc_request_tenant(req, &tenant);
     if (s != OC_OK)
         return s;
     if (!oc_uuid_valid(in->id))
@@ -215,7 +207,7 @@ static enum oc_status handle_assistant_list(struct oc_request *req, const Protob
     size_t n = 0;
     int64_t after = 0, next = 0;
     const char *tenant = NULL;
-    enum oc_status s = tenant_of(req, &tenant);
+    enum oc_status s = oc_request_tenant(req, &tenant);
     if (s != OC_OK)
         return s;
     const char *cursor = in->page ? in->page->cursor : "";
@@ -261,7 +253,7 @@ static enum oc_status handle_assistant_update(struct oc_request *req, const Prot
     Ocpb__Assistant *cur = NULL, *saved = NULL;
     bool changed = false;
     const char *tenant = NULL;
-    enum oc_status s = tenant_of(req, &tenant);
+    enum oc_status s = oc_request_tenant(req, &tenant);
     if (s != OC_OK)
         return s;
     if (!in->assistant)
@@ -335,7 +327,7 @@ static enum oc_status handle_assistant_snapshot(struct oc_request *req, const Pr
     Ocpb__Assistant *x = NULL;
     char *prompt = NULL;
     const char *tenant = NULL;
-    enum oc_status s = tenant_of(req, &tenant);
+    enum oc_status s = oc_request_tenant(req, &tenant);
     if (s != OC_OK)
         return s;
     if (!oc_uuid_valid(in->id))

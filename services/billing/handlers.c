@@ -35,15 +35,6 @@ static struct billing *billing_of(const struct oc_request *req)
     return svc->user;
 }
 
-/* The request's tenant, which every billing request needs. */
-static enum oc_status tenant_of(struct oc_request *req, const char **tenant)
-{
-    if (!oc_uuid_valid(req->env->tenant_id))
-        return oc_request_fail(req, OC_ERR_INVALID, "the request names no tenant");
-    *tenant = req->env->tenant_id;
-    return OC_OK;
-}
-
 /* Who caused a movement: the user, the API key, else the calling service. */
 static const char *actor_of(const struct oc_request *req)
 {
@@ -106,7 +97,7 @@ static enum oc_status handle_balance_get(struct oc_request *req, const ProtobufC
     struct ledger_result r;
     const char *tenant = NULL;
     bool trial = false;
-    enum oc_status s = tenant_of(req, &tenant);
+    enum oc_status s = oc_request_tenant(req, &tenant);
     if (s != OC_OK)
         return s;
     s = ledger_balance(b, tenant, req->arena, &r, &trial);
@@ -139,7 +130,7 @@ static enum oc_status handle_credits_reserve(struct oc_request *req, const Proto
     struct ledger_result r;
     struct ledger_hold hold;
     const char *tenant = NULL;
-    enum oc_status s = tenant_of(req, &tenant);
+    enum oc_status s = oc_request_tenant(req, &tenant);
     if (s != OC_OK)
         return s;
     if (!*in->reference)
@@ -192,7 +183,7 @@ static enum oc_status handle_credits_settle(struct oc_request *req, const Protob
     struct billing *b = billing_of(req);
     struct ledger_result r;
     const char *tenant = NULL;
-    enum oc_status s = tenant_of(req, &tenant);
+    enum oc_status s = oc_request_tenant(req, &tenant);
     if (s == OC_OK)
         s = check_hold_name(req, in->reservation_id, in->reference);
     if (s != OC_OK)
@@ -232,7 +223,7 @@ static enum oc_status handle_credits_release(struct oc_request *req, const Proto
     struct billing *b = billing_of(req);
     struct ledger_result r;
     const char *tenant = NULL;
-    enum oc_status s = tenant_of(req, &tenant);
+    enum oc_status s = oc_request_tenant(req, &tenant);
     if (s == OC_OK)
         s = check_hold_name(req, in->reservation_id, in->reference);
     if (s != OC_OK)
@@ -287,7 +278,7 @@ static enum oc_status handle_ledger_list(struct oc_request *req, const ProtobufC
     struct ledger_result r;
     struct ledger_page page;
     const char *tenant = NULL;
-    enum oc_status s = tenant_of(req, &tenant);
+    enum oc_status s = oc_request_tenant(req, &tenant);
     if (s != OC_OK)
         return s;
 
@@ -345,7 +336,7 @@ static enum oc_status handle_credits_grant(struct oc_request *req, const Protobu
     struct billing *b = billing_of(req);
     struct ledger_result r;
     const char *tenant = NULL;
-    enum oc_status s = tenant_of(req, &tenant);
+    enum oc_status s = oc_request_tenant(req, &tenant);
     if (s != OC_OK)
         return s;
 

@@ -21,6 +21,7 @@
 #include "events.h"
 #include "handlers.h"
 #include "lead_status.h"
+#include "oc/crypto.h"
 #include "oc/log.h"
 #include "oc/service.h"
 #include "oc/streams.h"
@@ -65,7 +66,7 @@ static enum oc_status find_lead(struct oc_db_conn *c, struct oc_arena *a, const 
                                 const char *lead_id, Ocpb__Lead **out)
 {
     *out = NULL;
-    if (!handler_uuid(lead_id))
+    if (!oc_uuid_valid(lead_id))
         return OC_OK;
     enum oc_status s = store_lead_get(c, tenant, lead_id, true, a, out);
     return s == OC_ERR_NOT_FOUND ? OC_OK : s;
@@ -87,7 +88,7 @@ static enum oc_status on_analysis(void *user, const char *subject, const uint8_t
     Ocpb__LeadUpdated *updated = NULL, **dnc_updated = NULL;
     Ocpb__DncChanged *changed = NULL;
     size_t n_dnc_updated = 0;
-    if (!m || !m->meta || !m->analysis || !handler_uuid(m->meta->tenant_id)) {
+    if (!m || !m->meta || !m->analysis || !oc_uuid_valid(m->meta->tenant_id)) {
         /* Never processable: acknowledge it rather than see it forever. */
         oc_warn("analysis.done: malformed message dropped");
         goto out;
@@ -111,7 +112,7 @@ static enum oc_status on_analysis(void *user, const char *subject, const uint8_t
             .source = "call_analysis",
             .reason = an->dnc->evidence,
             .risk = an->dnc->risk == OCPB__DNC_RISK__DNC_RISK_HIGH ? "high" : "medium",
-            .call_id = handler_uuid(an->call_id) ? an->call_id : NULL,
+            .call_id = oc_uuid_valid(an->call_id) ? an->call_id : NULL,
             .actor = "analyzer",
             .request_id = m->meta->request_id,
         };
@@ -162,7 +163,7 @@ static enum oc_status on_call_status(void *user, const char *subject, const uint
     enum oc_status s = OC_OK;
     struct oc_db_conn *c = NULL;
     Ocpb__LeadUpdated *updated = NULL;
-    if (!m || !m->meta || !handler_uuid(m->meta->tenant_id)) {
+    if (!m || !m->meta || !oc_uuid_valid(m->meta->tenant_id)) {
         oc_warn("calls.status: malformed message dropped");
         goto out;
     }

@@ -18,6 +18,7 @@
 #include "header_map.h"
 #include "lead_row.h"
 #include "lead_status.h"
+#include "oc/crypto.h"
 #include "oc/log.h"
 #include "oc/service.h"
 #include "outbox.h"
@@ -133,7 +134,7 @@ static void dnc_in_from_request(struct oc_request *req, struct store_dnc_in *d, 
 {
     memset(d, 0, sizeof(*d));
     d->phone_e164 = e164;
-    d->user_id = handler_uuid(req->env->user_id) ? req->env->user_id : NULL;
+    d->user_id = oc_uuid_valid(req->env->user_id) ? req->env->user_id : NULL;
     d->actor = handler_actor(req);
     d->request_id = req->env->request_id;
 }
@@ -150,7 +151,7 @@ enum oc_status handle_dnc_add(struct oc_request *req, const ProtobufCMessage *ms
         return s;
     if ((s = handler_phone(req, in->phone, in->default_region, e164)) != OC_OK)
         return s;
-    if (in->call_id[0] && !handler_uuid(in->call_id))
+    if (in->call_id[0] && !oc_uuid_valid(in->call_id))
         return oc_request_fail(req, OC_ERR_INVALID, "call_id must be a call's id");
     struct store_dnc_in d;
     dnc_in_from_request(req, &d, e164);

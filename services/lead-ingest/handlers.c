@@ -43,28 +43,9 @@ struct lead_ingest *handler_state(struct oc_request *req)
     return svc->user;
 }
 
-bool handler_uuid(const char *s)
-{
-    if (!s || strlen(s) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return false;
-        } else if (!isxdigit((unsigned char)s[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
 enum oc_status handler_tenant(struct oc_request *req, const char **tenant)
 {
-    const char *t = req->env->tenant_id;
-    if (!handler_uuid(t))
-        return oc_request_fail(req, OC_ERR_INVALID, "the request names no tenant");
-    *tenant = t;
-    return OC_OK;
+    return oc_request_tenant(req, tenant);
 }
 
 const char *handler_actor(struct oc_request *req)

@@ -21,9 +21,6 @@ struct lead_ingest *handler_state(struct oc_request *req);
 /** The request's tenant; OC_ERR_INVALID (message set) when it names none. */
 enum oc_status handler_tenant(struct oc_request *req, const char **tenant);
 
-/** True for a UUID in its usual text form. */
-bool handler_uuid(const char *s);
-
 /** Who acts, for audit trails: the user, else the API key, else "api". Never NULL. */
 const char *handler_actor(struct oc_request *req);
 

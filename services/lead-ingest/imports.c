@@ -8,6 +8,7 @@
 
 #include "handlers.h"
 #include "import_job.h"
+#include "oc/crypto.h"
 #include "oc/service.h"
 #include "page_cursor.h"
 #include "store.h"
@@ -23,7 +24,7 @@ enum oc_status handle_lead_import(struct oc_request *req, const ProtobufCMessage
     enum oc_status s = handler_tenant(req, &tenant);
     if (s != OC_OK)
         return s;
-    if (!handler_uuid(in->campaign_id))
+    if (!oc_uuid_valid(in->campaign_id))
         return oc_request_fail(req, OC_ERR_INVALID, "campaign_id must be a campaign's id");
     if (in->n_mapping > MAX_RULES)
         return oc_request_fail(req, OC_ERR_INVALID, "more than %d column mappings", MAX_RULES);
@@ -56,7 +57,7 @@ enum oc_status handle_lead_import(struct oc_request *req, const ProtobufCMessage
         .timezone = tz,
         .file_name = in->file_name,
         .request_id = req->env->request_id,
-        .user_id = handler_uuid(req->env->user_id) ? req->env->user_id : NULL,
+        .user_id = oc_uuid_valid(req->env->user_id) ? req->env->user_id : NULL,
         .rules = rules,
         .n_rules = in->n_mapping,
         .total_bytes = in->streamed ? in->total_bytes : (int64_t)in->csv.len,
@@ -95,7 +96,7 @@ enum oc_status handle_import_get(struct oc_request *req, const ProtobufCMessage 
     enum oc_status s = handler_tenant(req, &tenant);
     if (s != OC_OK)
         return s;
-    if (!handler_uuid(in->id))
+    if (!oc_uuid_valid(in->id))
         return oc_request_fail(req, OC_ERR_NOT_FOUND, "no such import job");
     Ocpb__GetImportJobReply *r = oc_arena_alloc(req->arena, sizeof(*r));
     if (!r)
@@ -123,7 +124,7 @@ enum oc_status handle_import_list(struct oc_request *req, const ProtobufCMessage
     enum oc_status s = handler_tenant(req, &tenant);
     if (s != OC_OK)
         return s;
-    if (in->campaign_id[0] && !handler_uuid(in->campaign_id))
+    if (in->campaign_id[0] && !oc_uuid_valid(in->campaign_id))
         return oc_request_fail(req, OC_ERR_INVALID, "campaign_id must be a campaign's id");
     Ocpb__ListImportJobsReply *r = oc_arena_alloc(req->arena, sizeof(*r));
     if (!r)
@@ -156,7 +157,7 @@ enum oc_status handle_import_rejected(struct oc_request *req, const ProtobufCMes
     enum oc_status s = handler_tenant(req, &tenant);
     if (s != OC_OK)
         return s;
-    if (!handler_uuid(in->job_id))
+    if (!oc_uuid_valid(in->job_id))
         return oc_request_fail(req, OC_ERR_NOT_FOUND, "no such import job");
     Ocpb__ListRejectedRowsReply *r = oc_arena_alloc(req->arena, sizeof(*r));
     if (!r)

@@ -13,6 +13,7 @@
 #include "handlers.h"
 #include "lead_row.h"
 #include "lead_status.h"
+#include "oc/crypto.h"
 #include "oc/log.h"
 #include "oc/service.h"
 #include "outbox.h"
@@ -71,7 +72,7 @@ enum oc_status handle_lead_create(struct oc_request *req, const ProtobufCMessage
     enum oc_status s = handler_tenant(req, &tenant);
     if (s != OC_OK)
         return s;
-    if (!l || !handler_uuid(l->campaign_id))
+    if (!l || !oc_uuid_valid(l->campaign_id))
         return oc_request_fail(req, OC_ERR_INVALID, "lead.campaign_id must be a campaign's id");
     const char *phone = l->phone_raw[0] ? l->phone_raw : l->phone_e164;
     char region[4], tz[LEAD_TZ_MAX];
@@ -160,7 +161,7 @@ enum oc_status handle_lead_get(struct oc_request *req, const ProtobufCMessage *m
     enum oc_status s = handler_tenant(req, &tenant);
     if (s != OC_OK)
         return s;
-    if (!handler_uuid(in->id))
+    if (!oc_uuid_valid(in->id))
         return oc_request_fail(req, OC_ERR_NOT_FOUND, "no such lead");
     Ocpb__GetLeadReply *r = oc_arena_alloc(req->arena, sizeof(*r));
     if (!r)
@@ -188,8 +189,8 @@ enum oc_status handle_lead_list(struct oc_request *req, const ProtobufCMessage *
     enum oc_status s = handler_tenant(req, &tenant);
     if (s != OC_OK)
         return s;
-    if ((in->campaign_id[0] && !handler_uuid(in->campaign_id)) ||
-        (in->import_id[0] && !handler_uuid(in->import_id)))
+    if ((in->campaign_id[0] && !oc_uuid_valid(in->campaign_id)) ||
+        (in->import_id[0] && !oc_uuid_valid(in->import_id)))
         return oc_request_fail(req, OC_ERR_INVALID, "campaign_id and import_id must be ids");
     const char **statuses = oc_arena_alloc(req->arena, (in->n_statuses + 1) * sizeof(char *));
     if (!statuses)
@@ -300,7 +301,7 @@ enum oc_status handle_lead_update(struct oc_request *req, const ProtobufCMessage
     enum oc_status s = handler_tenant(req, &tenant);
     if (s != OC_OK)
         return s;
-    if (!l || !handler_uuid(l->id))
+    if (!l || !oc_uuid_valid(l->id))
         return oc_request_fail(req, OC_ERR_NOT_FOUND, "no such lead");
     if (in->n_update_mask == 0)
         return oc_request_fail(req, OC_ERR_INVALID, "update_mask names no field to change");
@@ -454,7 +455,7 @@ enum oc_status handle_lead_delete(struct oc_request *req, const ProtobufCMessage
     enum oc_status s = handler_tenant(req, &tenant);
     if (s != OC_OK)
         return s;
-    if (!handler_uuid(in->id))
+    if (!oc_uuid_valid(in->id))
         return oc_request_fail(req, OC_ERR_NOT_FOUND, "no such lead");
     struct oc_db_conn *c = NULL;
     Ocpb__Lead *lead = NULL;
@@ -502,7 +503,7 @@ enum oc_status handle_lead_erase(struct oc_request *req, const ProtobufCMessage 
     bool by_id = in->id[0] != '\0';
     if (by_id == (in->phone[0] != '\0'))
         return oc_request_fail(req, OC_ERR_INVALID, "name either the lead's id or a phone number");
-    if (by_id && !handler_uuid(in->id))
+    if (by_id && !oc_uuid_valid(in->id))
         return oc_request_fail(req, OC_ERR_NOT_FOUND, "no such lead");
     char e164[20] = "";
     if (!by_id && (s = handler_phone(req, in->phone, in->default_region, e164)) != OC_OK)

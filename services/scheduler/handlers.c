@@ -16,12 +16,8 @@ struct scheduler *handlers_state(struct oc_request *req)
 
 const char *handlers_tenant(struct oc_request *req)
 {
-    const char *t = req->env->tenant_id;
-    if (!oc_uuid_valid(t)) {
-        oc_request_fail(req, OC_ERR_INVALID, "the request names no tenant");
-        return NULL;
-    }
-    return t;
+    const char *t = NULL;
+    return oc_request_tenant(req, &t) == OC_OK ? t : NULL;
 }
 
 const struct oc_handler scheduler_handlers[] = {

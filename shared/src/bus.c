@@ -255,6 +255,14 @@ enum oc_status oc_request_fail(struct oc_request *req, enum oc_status status, co
     return status;
 }
 
+enum oc_status oc_request_tenant(struct oc_request *req, const char **tenant)
+{
+    if (!oc_uuid_valid(req->env->tenant_id))
+        return oc_request_fail(req, OC_ERR_INVALID, "the request names no tenant");
+    *tenant = req->env->tenant_id;
+    return OC_OK;
+}
+
 /* Packs reply {status, body} into the arena and publishes it to the inbox. */
 static void send_reply(natsConnection *nc, const char *inbox, struct oc_arena *arena,
                        enum oc_status st, const char *message, const ProtobufCMessage *body)

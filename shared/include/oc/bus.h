@@ -76,6 +76,13 @@ enum oc_status oc_request_fail(struct oc_request *req, enum oc_status status, co
     __attribute__((format(printf, 3, 4)));
 
 /**
+ * The tenant a request acts for: *tenant = req->env->tenant_id when it is a
+ * UUID; otherwise OC_ERR_INVALID with "the request names no tenant" in
+ * req->error. For handlers of tenant-owned data.
+ */
+enum oc_status oc_request_tenant(struct oc_request *req, const char **tenant);
+
+/**
  * Subscribes every handler in the queue group `queue` (copies of a service
  * share the load). Malformed requests are answered with OC_ERR_INVALID and
  * never reach the handler; requests past their deadline are dropped.
