@@ -96,9 +96,12 @@ static void dialer_on_stop(struct oc_service *svc)
     }
     jobs_stop(d);
     sip_ua_stop(d->sip, (int)(budget * DIALER_SIP_STOP_SHARE));
-    d->sip = NULL;
+    /* The reporter may still ask the stopped ua for a hang-up (a media
+     * start that failed), so the ua is freed only once the reporter is. */
     reporter_free(d->reporter, (int)(budget * DIALER_REPORT_STOP_SHARE));
     d->reporter = NULL;
+    sip_ua_free(d->sip);
+    d->sip = NULL;
     leg_set_destroy(&d->live);
 }
 

@@ -16,6 +16,14 @@
  * Every call reports exactly one final event, unanswered or hang-up; the
  * `reported` flag guards it on every path (answer, failure, BYE either
  * side, a dialog that vanished, shutdown).
+ *
+ * Shutdown, in the order sofia-sip needs: calls ended and given a grace
+ * for their final answers, then the handles of those still here destroyed
+ * while the loop runs, then nua_shutdown, and nua_destroy only once
+ * nua_r_shutdown confirmed it (otherwise nua_destroy frees nothing). A
+ * handle still busy with a BYE nobody answers would hold nua_shutdown for
+ * the whole SIP transaction timeout, and a handle destroyed after the loop
+ * stopped is never released: either left the whole stack to leak at exit.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -62,6 +70,8 @@ struct sip_call;
 #define SIP_DIAL_WAIT_MS 3000
 /* After nua_shutdown, how long before the loop stops anyway. */
 #define SIP_SHUTDOWN_WAIT_MS 500
+/* After the loop stopped, how much longer nua may take to confirm. */
+#define SIP_SHUTDOWN_LAST_WAIT_MS 1000
 
 enum sip_cmd_kind {
     SIP_CMD_DIAL,
@@ -125,6 +135,8 @@ struct sip_ua {
     su_timer_t *shutdown_timer;
     su_timer_t *break_timer;
     bool shutting_down;
+    bool nua_shutdown_sent;
+    bool nua_shutdown_done; /* nua_r_shutdown, final: nua_destroy may run */
     struct sip_call *calls;
 };
 
@@ -144,7 +156,11 @@ static void sofia_log(void *stream, char const *fmt, va_list ap)
     int n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
     if (n < 0)
         return;
+    /* vsnprintf counts what did not fit too: a long line is cut, and len
+     * never points past the buffer. */
     len += (size_t)n;
+    if (len > sizeof(line) - 1)
+        len = sizeof(line) - 1;
     if (len >= sizeof(line) - 1 || (len > 0 && line[len - 1] == '\n')) {
         if (len > 0 && line[len - 1] == '\n')
             line[--len] = '\0';
@@ -430,8 +446,11 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
         return;
     }
     case nua_r_shutdown:
-        if (status >= 200 && ua->root)
-            su_root_break(ua->root);
+        if (status >= 200) {
+            ua->nua_shutdown_done = true;
+            if (ua->root)
+                su_root_break(ua->root);
+        }
         return;
     default:
         if (status >= 400 && sc)
@@ -461,6 +480,12 @@ static void finish_shutdown(su_root_magic_t *magic, su_timer_t *t, struct sip_ca
                 report_unanswered(sc, 0, "", NULL, "the dialer stopped before a final answer");
             }
         }
+        /* Their handles are destroyed while the loop still runs, so that
+         * nua handles the destruction before it shuts down (a handle
+         * destroyed once the loop has stopped is never released). */
+        while (ua->calls)
+            free_call(ua->calls);
+        ua->nua_shutdown_sent = true;
         nua_shutdown(ua->nua);
         ua->break_timer = su_timer_create(su_root_task(ua->root), SIP_SHUTDOWN_WAIT_MS);
         if (!ua->break_timer || su_timer_set(ua->break_timer, finish_shutdown, NULL) != 0)
@@ -557,6 +582,28 @@ static long free_udp_port(const char *addr)
     return port;
 }
 
+/* nua_destroy frees nothing unless nua confirmed its shutdown (its own
+ * rule), and the confirmation, like the release of destroyed handles, comes
+ * through the loop: run it a little longer when the loop stopped first. */
+static void sip_finish_nua(struct sip_ua *ua)
+{
+    if (!ua->nua)
+        return;
+    if (!ua->nua_shutdown_sent) {
+        ua->nua_shutdown_sent = true;
+        nua_shutdown(ua->nua);
+    }
+    int64_t until = unix_ms() + SIP_SHUTDOWN_LAST_WAIT_MS;
+    while (!ua->nua_shutdown_done && unix_ms() < until)
+        su_root_step(ua->root, 50);
+    if (!ua->nua_shutdown_done) {
+        oc_warn("sip: nua did not confirm its shutdown; its memory is left to the exit");
+        return;
+    }
+    nua_destroy(ua->nua);
+    ua->nua = NULL;
+}
+
 static void *sip_thread(void *arg)
 {
     struct sip_ua *ua = arg;
@@ -602,7 +649,7 @@ static void *sip_thread(void *arg)
     su_root_run(ua->root);
 
 out:
-    /* Whatever is still here was reported by finish_shutdown. */
+    /* Normally finish_shutdown reported and freed every call already. */
     while (ua->calls)
         free_call(ua->calls);
     if (ua->shutdown_timer)
@@ -611,8 +658,7 @@ out:
         su_timer_destroy(ua->break_timer);
     if (ua->registered)
         su_root_unregister(ua->root, ua->wait, on_wakeup, ua);
-    if (ua->nua)
-        nua_destroy(ua->nua);
+    sip_finish_nua(ua);
     if (ua->root)
         su_root_destroy(ua->root);
     su_home_deinit(ua->home);
@@ -645,6 +691,7 @@ enum oc_status sip_ua_start(struct sip_ua **out, struct dialer *d)
     pthread_mutex_unlock(&ua->mu);
     if (st != OC_OK) {
         sip_ua_stop(ua, 0);
+        sip_ua_free(ua);
         return st;
     }
     *out = ua;
@@ -737,7 +784,14 @@ void sip_ua_stop(struct sip_ua *ua, int timeout_ms)
                 free(cmd); /* the thread failed to start and has ended */
         }
         pthread_join(ua->thread, NULL);
+        ua->thread_started = false;
     }
+}
+
+void sip_ua_free(struct sip_ua *ua)
+{
+    if (!ua)
+        return;
     /* Commands posted after the thread stopped reading. */
     for (struct sip_cmd *cmd = ua->head; cmd;) {
         struct sip_cmd *next = cmd->next;

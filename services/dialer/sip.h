@@ -25,7 +25,8 @@ enum sip_end {
 
 /**
  * Starts the SIP thread bound to DIALER_SIP_ADDR:DIALER_SIP_PORT (UDP and
- * TCP) and waits until it listens. Caller stops with sip_ua_stop.
+ * TCP) and waits until it listens. Caller stops it with sip_ua_stop and
+ * frees it with sip_ua_free.
  */
 enum oc_status sip_ua_start(struct sip_ua **out, struct dialer *d);
 
@@ -43,8 +44,13 @@ enum oc_status sip_ua_hangup(struct sip_ua *ua, const char *call_id, enum sip_en
 /**
  * Ends every call (BYE or CANCEL), waits up to timeout_ms for their final
  * answers, reports those that did not come, shuts nua down and joins the
- * thread. NULL does nothing.
+ * thread. Afterwards sip_ua_dial and sip_ua_hangup still may be called
+ * (they answer OC_ERR_UNAVAILABLE) until sip_ua_free: the reporter can
+ * still ask for a hang-up while it empties its queue. NULL does nothing.
  */
 void sip_ua_stop(struct sip_ua *ua, int timeout_ms);
+
+/** Frees a stopped ua, once no other thread uses it. NULL does nothing. */
+void sip_ua_free(struct sip_ua *ua);
 
 #endif
