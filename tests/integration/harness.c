@@ -6,6 +6,8 @@
  * the stack. Every helper fails the current test with a message that says
  * what went wrong instead of returning an error the test would have to check.
  */
+#include <fcntl.h>
+#include <signal.h>
 #include "harness.h"
 
 #include <criterion/criterion.h>
@@ -287,4 +289,56 @@ bool th_wait_until(bool (*cond)(void *), void *arg, int timeout_ms)
             return false;
         nanosleep(&step, NULL);
     }
+}
+
+void th_child_start(struct th_child *c, const char *tag, char *const argv[])
+{
+    if (!tag)
+        tag = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    snprintf(c->log, sizeof(c->log), "/tmp/oc-test-%d-%s.log", (int)getpid(), tag);
+    c->pid = fork();
+    cr_assert_geq(c->pid, 0);
+    if (c->pid == 0) {
+        int fd = open(c->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int null = open("/dev/null", O_RDONLY);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        if (null >= 0)
+            dup2(null, 0);
+        /* The child starts with default signals, whatever the runner set. */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+}
+
+int th_child_wait(struct th_child *c, int ms)
+{
+    int status = 0;
+    if (c->pid <= 0)
+        return -1;
+    for (int waited = 0; waited < ms; waited += 50) {
+        if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
+            c->pid = 0;
+            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        }
+        usleep(50000);
+    }
+    kill(c->pid, SIGTERM);
+    waitpid(c->pid, &status, 0);
+    c->pid = 0;
+    return -1;
+}
+
+bool th_have_program(const char *name)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", name);
+    return system(cmd) == 0;
 }

@@ -17,6 +17,7 @@
 #define TESTS_HARNESS_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <jansson.h>
 
 #include "oc/bus.h"
@@ -56,6 +57,27 @@ struct oc_bus *th_bus(void);
 
 /** Polls cond every 50 ms up to timeout_ms; true when it held. */
 bool th_wait_until(bool (*cond)(void *), void *arg, int timeout_ms);
+
+/** A program a test runs beside the stack (sipp, the sandbox carrier). */
+struct th_child {
+    pid_t pid;      /* 0 once it was waited for */
+    char log[256];  /* its stdout and stderr */
+};
+
+/**
+ * Starts argv (default signals, stdin from /dev/null) with its output in
+ * /tmp/oc-test-<pid>-<tag>.log; tag NULL: the program's name.
+ */
+void th_child_start(struct th_child *c, const char *tag, char *const argv[]);
+
+/**
+ * Waits up to ms for the child to exit and returns its exit code; past ms it
+ * is stopped with SIGTERM and -1 is returned (also when a signal killed it).
+ */
+int th_child_wait(struct th_child *c, int ms);
+
+/** True when the program is on PATH. */
+bool th_have_program(const char *name);
 
 /** Milliseconds on a monotonic clock. */
 long long th_now_ms(void);

@@ -161,66 +161,8 @@ static int free_port(bool even)
     return 0;
 }
 
-struct child {
-    pid_t pid;
-    char log[256];
-};
-
-/* Starts argv with stdout and stderr to a log file named after tag. */
-static void child_start(struct child *c, const char *tag, char *const argv[])
-{
-    snprintf(c->log, sizeof(c->log), "/tmp/oc-e2e-%d-%s.log", (int)getpid(), tag);
-    c->pid = fork();
-    cr_assert_geq(c->pid, 0);
-    if (c->pid == 0) {
-        int fd = open(c->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int null = open("/dev/null", O_RDONLY);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        if (null >= 0)
-            dup2(null, 0);
-        /* Default signals, whatever the runner set. */
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGINT, SIG_DFL);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-}
-
-/* Waits up to ms for the child to exit; returns its exit code, or -1 when
- * it had to be stopped (SIGTERM) or died of a signal. */
-static int child_wait(struct child *c, int ms)
-{
-    int status = 0;
-    if (c->pid <= 0)
-        return -1;
-    for (int waited = 0; waited < ms; waited += 50) {
-        if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
-            c->pid = 0;
-            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        }
-        usleep(50000);
-    }
-    kill(c->pid, SIGTERM);
-    waitpid(c->pid, &status, 0);
-    c->pid = 0;
-    return -1;
-}
-
-static bool have_program(const char *name)
-{
-    char cmd[256];
-    snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", name);
-    return system(cmd) == 0;
-}
-
 struct sipp {
-    struct child proc;
+    struct th_child proc;
     int port;
     char messages[256]; /* every SIP message sipp sent or received */
 };
@@ -228,7 +170,7 @@ struct sipp {
 /* Starts sipp with tests/e2e/sipp/answer_or_busy.xml for `calls` calls. */
 static void sipp_start(struct sipp *s, int calls)
 {
-    cr_assert(have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    cr_assert(th_have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
     char p[16], mp[16], m[16];
     s->port = free_port(false);
     snprintf(p, sizeof(p), "%d", s->port);
@@ -259,7 +201,7 @@ static void sipp_start(struct sipp *s, int calls)
                           "-message_file",
                           s->messages,
                           NULL};
-    child_start(&s->proc, "sipp", argv);
+    th_child_start(&s->proc, "sipp", argv);
     usleep(300000); /* sipp binds at once; give it that moment */
     cr_assert_eq(waitpid(s->proc.pid, NULL, WNOHANG), 0, "sipp did not start (log %s)",
                  s->proc.log);
@@ -284,7 +226,7 @@ static int sipp_invites(const struct sipp *s)
 static void sipp_cleanup(struct sipp *s)
 {
     if (s->proc.pid > 0)
-        child_wait(&s->proc, 0);
+        th_child_wait(&s->proc, 0);
     unlink(s->messages);
     unlink(s->proc.log);
 }
@@ -828,7 +770,7 @@ Test(e2e, a_campaign_calls_its_leads_over_sip_and_every_step_shows_in_the_api, .
     sse_close(&events);
 
     /* sipp took exactly three calls and saw each through. */
-    cr_assert_eq(child_wait(&peer.proc, 15000), 0, "sipp failed a call (log %s)", peer.proc.log);
+    cr_assert_eq(th_child_wait(&peer.proc, 15000), 0, "sipp failed a call (log %s)", peer.proc.log);
     cr_assert_eq(sipp_invites(&peer), 3, "INVITEs seen by sipp (%s)", peer.messages);
     sipp_cleanup(&peer);
     e2e_free(&e);
@@ -893,8 +835,8 @@ Test(e2e, the_contacts_words_reach_the_transcript_and_the_carrier_hears_the_agen
     snprintf(env_port, sizeof(env_port), "SANDBOX_SIP_PORT=%d", port);
     snprintf(env_rtp, sizeof(env_rtp), "SANDBOX_RTP_PORTS=%d-%d", rtp, rtp + 20);
     char *const argv[] = {"env", env_contacts, env_results, env_port, env_rtp, bin, NULL};
-    struct child carrier;
-    child_start(&carrier, "carrier", argv);
+    struct th_child carrier;
+    th_child_start(&carrier, "carrier", argv);
     usleep(500000);
 
     struct e2e e;
@@ -943,7 +885,7 @@ Test(e2e, the_contacts_words_reach_the_transcript_and_the_carrier_hears_the_agen
     free(res);
 
     kill(carrier.pid, SIGTERM);
-    cr_assert_eq(child_wait(&carrier, 5000), 0, "the carrier stopped cleanly (log %s)",
+    cr_assert_eq(th_child_wait(&carrier, 5000), 0, "the carrier stopped cleanly (log %s)",
                  carrier.log);
     unlink(contacts);
     unlink(results);

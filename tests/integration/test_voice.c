@@ -73,61 +73,8 @@ static const char *repo_path(const char *rel, char *out, size_t cap)
     return out;
 }
 
-struct child {
-    pid_t pid;
-    char log[256];
-};
-
-/* Starts argv with stdout and stderr to a log file; the test stops it. */
-static void child_start(struct child *c, char *const argv[])
-{
-    snprintf(c->log, sizeof(c->log), "/tmp/oc-voice-%d-%s.log", (int)getpid(),
-             strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0]);
-    c->pid = fork();
-    cr_assert_geq(c->pid, 0);
-    if (c->pid == 0) {
-        int fd = open(c->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int null = open("/dev/null", O_RDONLY);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        if (null >= 0)
-            dup2(null, 0);
-        /* The child starts with default signals, whatever the runner set. */
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGINT, SIG_DFL);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-}
-
-/* Waits up to ms for the child; returns its exit code, or -1 when it was killed. */
-static int child_stop(struct child *c, int ms)
-{
-    int status = 0;
-    for (int waited = 0; waited < ms; waited += 50) {
-        if (waitpid(c->pid, &status, WNOHANG) == c->pid)
-            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        usleep(50000);
-    }
-    kill(c->pid, SIGTERM);
-    waitpid(c->pid, &status, 0);
-    return -1;
-}
-
-static bool have_program(const char *name)
-{
-    char cmd[256];
-    snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", name);
-    return system(cmd) == 0;
-}
-
 /* Starts sipp with a scenario of tests/e2e/sipp on a free port; *port is its SIP port. */
-static void sipp_start(struct child *c, const char *scenario, int *port)
+static void sipp_start(struct th_child *c, const char *scenario, int *port)
 {
     char path[512], rel[128], p[16], mp[16];
     snprintf(rel, sizeof(rel), "tests/e2e/sipp/%s", scenario);
@@ -137,7 +84,7 @@ static void sipp_start(struct child *c, const char *scenario, int *port)
     snprintf(mp, sizeof(mp), "%d", free_port(SOCK_DGRAM, true));
     char *const argv[] = {"sipp", "-sf",       path, "-i", "127.0.0.1", "-p",       p,     "-mp",
                           mp,     "-rtp_echo", "-m", "1",  "-nostdin",  "-timeout", "60s", NULL};
-    child_start(c, argv);
+    th_child_start(c, NULL, argv);
     usleep(300000); /* sipp binds at once; give it that moment */
 }
 
@@ -192,7 +139,7 @@ struct voice {
     struct oc_consumer *consumer;
     struct seen seen;
     char *number_id;
-    struct child peer;
+    struct th_child peer;
     bool peer_started;
 };
 
@@ -231,7 +178,7 @@ static void voice_setup(struct voice *v)
 static void voice_teardown(struct voice *v)
 {
     if (v->peer_started)
-        child_stop(&v->peer, 0);
+        th_child_wait(&v->peer, 0);
     oc_consumer_stop(v->consumer);
     natsSubscription_Destroy(v->sub);
     for (int i = 0; i < v->seen.n_progress; i++)
@@ -585,7 +532,7 @@ Test(voice, sip_numbers_are_created_read_and_listed)
 
 Test(voice, an_answered_call_greets_the_contact_and_ends_with_its_duration)
 {
-    cr_assert(have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    cr_assert(th_have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
     struct voice v;
     voice_setup(&v);
     int port;
@@ -625,7 +572,7 @@ Test(voice, an_answered_call_greets_the_contact_and_ends_with_its_duration)
     for (size_t i = 1; i < e->n_transcript; i++)
         cr_assert_geq(e->transcript[i]->start_ms, e->transcript[i - 1]->start_ms, "turns in order");
 
-    cr_assert_eq(child_stop(&v.peer, 5000), 0, "sipp saw its call succeed (log %s)", v.peer.log);
+    cr_assert_eq(th_child_wait(&v.peer, 5000), 0, "sipp saw its call succeed (log %s)", v.peer.log);
     v.peer_started = false;
     free(call_id);
     voice_teardown(&v);
@@ -633,7 +580,7 @@ Test(voice, an_answered_call_greets_the_contact_and_ends_with_its_duration)
 
 Test(voice, a_busy_contact_ends_the_attempt_as_busy)
 {
-    cr_assert(have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    cr_assert(th_have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
     struct voice v;
     voice_setup(&v);
     int port;
@@ -653,7 +600,7 @@ Test(voice, a_busy_contact_ends_the_attempt_as_busy)
     cr_assert_str_eq(e->media_instance_id, "", "the dialer reported it");
     cr_assert_eq(
         count_progress(&v.seen, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_ANSWERED), 0);
-    cr_assert_eq(child_stop(&v.peer, 5000), 0, "sipp saw its call succeed (log %s)", v.peer.log);
+    cr_assert_eq(th_child_wait(&v.peer, 5000), 0, "sipp saw its call succeed (log %s)", v.peer.log);
     v.peer_started = false;
     free(call_id);
     voice_teardown(&v);
@@ -661,7 +608,7 @@ Test(voice, a_busy_contact_ends_the_attempt_as_busy)
 
 Test(voice, a_contact_who_never_answers_is_canceled_after_the_ring_timeout)
 {
-    cr_assert(have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    cr_assert(th_have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
     struct voice v;
     voice_setup(&v);
     int port;
@@ -678,7 +625,7 @@ Test(voice, a_contact_who_never_answers_is_canceled_after_the_ring_timeout)
     Ocpb__CallEnded *e = expect_ended(&v, call_id, 10000);
     cr_assert_eq(e->cause, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_NO_ANSWER);
     cr_assert_eq(e->sip_code, 487, "the CANCEL ended the INVITE");
-    cr_assert_eq(child_stop(&v.peer, 5000), 0, "sipp saw the CANCEL (log %s)", v.peer.log);
+    cr_assert_eq(th_child_wait(&v.peer, 5000), 0, "sipp saw the CANCEL (log %s)", v.peer.log);
     v.peer_started = false;
     free(call_id);
     voice_teardown(&v);
@@ -686,7 +633,7 @@ Test(voice, a_contact_who_never_answers_is_canceled_after_the_ring_timeout)
 
 Test(voice, a_job_delivered_twice_is_dialled_once)
 {
-    cr_assert(have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    cr_assert(th_have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
     struct voice v;
     voice_setup(&v);
     int port;
@@ -710,7 +657,7 @@ Test(voice, a_job_delivered_twice_is_dialled_once)
     cr_assert_eq(
         count_progress(&v.seen, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_DIALING), 1,
         "dialled once");
-    cr_assert_eq(child_stop(&v.peer, 5000), 0, "sipp got exactly its one call (log %s)",
+    cr_assert_eq(th_child_wait(&v.peer, 5000), 0, "sipp got exactly its one call (log %s)",
                  v.peer.log);
     v.peer_started = false;
     free(call_id);
@@ -778,7 +725,7 @@ Test(voice, the_sandbox_carrier_hears_the_agent_and_the_contact_is_transcribed)
     snprintf(env_port, sizeof(env_port), "SANDBOX_SIP_PORT=%d", port);
     snprintf(env_rtp, sizeof(env_rtp), "SANDBOX_RTP_PORTS=%d-%d", rtp, rtp + 20);
     char *const argv[] = {"env", env_contacts, env_results, env_port, env_rtp, bin, NULL};
-    child_start(&v.peer, argv);
+    th_child_start(&v.peer, NULL, argv);
     v.peer_started = true;
     usleep(500000);
     v.number_id = create_number(&v, port);
@@ -819,7 +766,7 @@ Test(voice, the_sandbox_carrier_hears_the_agent_and_the_contact_is_transcribed)
     free(r);
 
     kill(v.peer.pid, SIGTERM);
-    cr_assert_eq(child_stop(&v.peer, 5000), 0, "the carrier stopped cleanly (log %s)", v.peer.log);
+    cr_assert_eq(th_child_wait(&v.peer, 5000), 0, "the carrier stopped cleanly (log %s)", v.peer.log);
     v.peer_started = false;
     unlink(contacts);
     unlink(results);
@@ -831,7 +778,7 @@ Test(voice, the_sandbox_carrier_hears_the_agent_and_the_contact_is_transcribed)
 
 Test(voice, a_media_copy_stopping_mid_call_reports_it_and_the_call_is_hung_up)
 {
-    cr_assert(have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    cr_assert(th_have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
     struct voice v;
     voice_setup(&v);
     int port;
@@ -853,7 +800,7 @@ Test(voice, a_media_copy_stopping_mid_call_reports_it_and_the_call_is_hung_up)
     cr_assert(e->transcript[0]->interrupted, "the greeting was cut");
     cr_assert_geq(e->duration_ms, 1500);
     expect_progress(&v, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_HANGUP, 10000);
-    cr_assert_eq(child_stop(&v.peer, 5000), 0, "the contact got a BYE (log %s)", v.peer.log);
+    cr_assert_eq(th_child_wait(&v.peer, 5000), 0, "the contact got a BYE (log %s)", v.peer.log);
     v.peer_started = false;
 
     cr_assert_eq(th_stack("start-service media"), 0);
@@ -863,7 +810,7 @@ Test(voice, a_media_copy_stopping_mid_call_reports_it_and_the_call_is_hung_up)
 
 Test(voice, a_dialer_copy_stopping_mid_call_hangs_up_and_the_call_is_reported)
 {
-    cr_assert(have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    cr_assert(th_have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
     struct voice v;
     voice_setup(&v);
     int port;
@@ -877,7 +824,7 @@ Test(voice, a_dialer_copy_stopping_mid_call_hangs_up_and_the_call_is_reported)
     usleep(1000000);
 
     cr_assert_eq(th_stack("stop-service dialer"), 0, "the dialer exits cleanly on SIGTERM");
-    cr_assert_eq(child_stop(&v.peer, 5000), 0, "the contact got a BYE (log %s)", v.peer.log);
+    cr_assert_eq(th_child_wait(&v.peer, 5000), 0, "the contact got a BYE (log %s)", v.peer.log);
     v.peer_started = false;
     expect_progress(&v, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_HANGUP, 5000);
     Ocpb__CallEnded *e = expect_ended(&v, call_id, 10000);
@@ -896,7 +843,7 @@ Test(voice, a_dialer_copy_stopping_mid_call_hangs_up_and_the_call_is_reported)
 
 static void call_through_auth_trunk(const char *password, Ocpb__HangupCause want, int want_code)
 {
-    cr_assert(have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    cr_assert(th_have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
     struct voice v;
     voice_setup(&v);
     int port;
@@ -909,7 +856,7 @@ static void call_through_auth_trunk(const char *password, Ocpb__HangupCause want
     Ocpb__CallEnded *e = expect_ended(&v, call_id, 10000);
     cr_assert_eq(e->cause, want, "cause %d", e->cause);
     cr_assert_eq(e->sip_code, want_code, "sip code %d", e->sip_code);
-    cr_assert_eq(child_stop(&v.peer, 5000), 0, "sipp saw its call through (log %s)", v.peer.log);
+    cr_assert_eq(th_child_wait(&v.peer, 5000), 0, "sipp saw its call through (log %s)", v.peer.log);
     v.peer_started = false;
     free(call_id);
     voice_teardown(&v);
