@@ -38,6 +38,7 @@ esac
 tested=0 passing=0 failing=0 crashing=0
 bad=0            # set when anything failed, whatever the counts say
 problems=()      # one line per problem, repeated before the total
+failures=()      # Criterion's lines about failed tests, repeated at the end
 stack_dir=""     # the integration stack's folder while it exists
 stack_started=0
 
@@ -94,6 +95,9 @@ run_criterion() {
         tested=$((tested + t)) passing=$((passing + p)) failing=$((failing + f)) crashing=$((crashing + c))
         if [ "$f" != 0 ] || [ "$c" != 0 ]; then
             note "$label: $f failing, $c crashing"
+            # Which tests and why, so that the end of a long log says it.
+            mapfile -t -O "${#failures[@]}" failures < <(sed 's/\x1b\[[0-9;]*m//g' "$out" |
+                grep -E '^\[(FAIL|----)\]' | grep -vE '^\[----\] (Criterion|Running|Synthesis)' | head -n 80)
         fi
     else
         note "$label printed no Criterion synthesis line"
@@ -321,6 +325,10 @@ all)
     ;;
 esac
 
+if [ ${#failures[@]} -gt 0 ]; then
+    echo "run-tests: failed tests:"
+    printf '  %s\n' "${failures[@]}"
+fi
 if [ ${#problems[@]} -gt 0 ]; then
     echo "run-tests: problems:"
     printf '  %s\n' "${problems[@]}"

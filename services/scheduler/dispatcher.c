@@ -297,6 +297,10 @@ static enum oc_status dispatch_campaign(struct dispatcher *d, const struct store
     if (s != OC_OK)
         goto abort;
 
+    bool running = false;
+    s = store_campaign_hold(c, k->tenant_id, k->id, &running);
+    if (s != OC_OK || !running)
+        goto abort;
     struct campaign_rules rules;
     s = store_campaign_rules(c, k->tenant_id, k->id, st->cfg.default_max_attempts, a, &rules);
     if (s != OC_OK || rules.state != OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_RUNNING)

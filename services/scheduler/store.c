@@ -671,7 +671,7 @@ enum oc_status store_campaign_update(struct oc_db *db, const char *tenant, const
         goto out;
     st = oc_db_q(c, &r,
                  "SELECT archived_at IS NOT NULL FROM campaigns"
-                 " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+                 " WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE",
                  tenant, in->id);
     if (st != OC_OK)
         goto out;
@@ -804,7 +804,7 @@ enum oc_status store_campaign_transition(struct oc_db *db, const char *tenant, c
         return st;
     st = oc_db_q(c, &r,
                  "SELECT status, archived_at IS NOT NULL FROM campaigns"
-                 " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+                 " WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE",
                  tenant, id);
     if (st != OC_OK)
         goto out;
@@ -861,6 +861,24 @@ out:
     PQclear(r);
     store_abort(db, c);
     return st;
+}
+
+enum oc_status store_campaign_hold(struct oc_db_conn *c, const char *tenant,
+                                   const char *campaign_id, bool *held)
+{
+    PGresult *r = NULL;
+    /* SKIP LOCKED: a transition holding the row is never waited for (it may
+     * itself wait for this round's calls); the round simply gives way. */
+    enum oc_status st = oc_db_q(c, &r,
+                                "SELECT 1 FROM campaigns WHERE tenant_id = $1 AND id = $2"
+                                " AND status = 'running' AND archived_at IS NULL"
+                                " FOR SHARE SKIP LOCKED",
+                                tenant, campaign_id);
+    if (st != OC_OK)
+        return st;
+    *held = PQntuples(r) == 1;
+    PQclear(r);
+    return OC_OK;
 }
 
 enum oc_status store_campaign_rules(struct oc_db_conn *c, const char *tenant,
@@ -1217,7 +1235,7 @@ enum oc_status store_call_lock(struct oc_db_conn *c, const char *tenant, const c
     PGresult *r = NULL;
     enum oc_status st = oc_db_q(c, &r,
                                 "SELECT " CALL_COLS " FROM calls c"
-                                " WHERE c.tenant_id = $1 AND c.id = $2 FOR UPDATE",
+                                " WHERE c.tenant_id = $1 AND c.id = $2 FOR NO KEY UPDATE",
                                 tenant, id);
     if (st != OC_OK)
         return st;
@@ -1236,13 +1254,13 @@ enum oc_status store_calls_lock_where(struct oc_db_conn *c, const char *tenant,
     static const char *const sql[] = {
         [STORE_OPEN_BY_CAMPAIGN] = "SELECT " CALL_COLS " FROM calls c WHERE c.tenant_id = $1"
                                    " AND c.campaign_id = $2 AND c.status IN " OPEN_STATUSES
-                                   " ORDER BY c.created_at LIMIT $3::int FOR UPDATE",
+                                   " ORDER BY c.created_at LIMIT $3::int FOR NO KEY UPDATE",
         [STORE_OPEN_BY_PHONE] = "SELECT " CALL_COLS " FROM calls c WHERE c.tenant_id = $1"
                                 " AND c.phone_e164 = $2 AND c.status IN " OPEN_STATUSES
-                                " ORDER BY c.created_at LIMIT $3::int FOR UPDATE",
+                                " ORDER BY c.created_at LIMIT $3::int FOR NO KEY UPDATE",
         [STORE_OPEN_BY_LEAD] = "SELECT " CALL_COLS " FROM calls c WHERE c.tenant_id = $1"
                                " AND c.lead_id = $2 AND c.status IN " OPEN_STATUSES
-                               " ORDER BY c.created_at LIMIT $3::int FOR UPDATE",
+                               " ORDER BY c.created_at LIMIT $3::int FOR NO KEY UPDATE",
     };
     PGresult *r = NULL;
     enum oc_status st = index_plans(c);
@@ -1808,7 +1826,7 @@ enum oc_status store_due_calls(struct oc_db_conn *c, const char *tenant, const c
         oc_db_q(c, &r,
                 "SELECT " CALL_COLS " FROM calls c WHERE c.tenant_id = $1 AND c.campaign_id = $2"
                 " AND c.status IN ('created', 'scheduled') AND " DUE_KEY " <= now()"
-                " ORDER BY " DUE_KEY ", c.created_at LIMIT $3::int FOR UPDATE SKIP LOCKED",
+                " ORDER BY " DUE_KEY ", c.created_at LIMIT $3::int FOR NO KEY UPDATE SKIP LOCKED",
                 tenant, campaign_id, fmt(a, limit));
     if (st != OC_OK)
         return st;
@@ -1883,15 +1901,15 @@ enum oc_status store_stuck_calls(struct oc_db_conn *c, enum store_stuck kind, lo
     static const char *const sql[] = {
         [STORE_STUCK_QUEUED] = "SELECT " CALL_COLS " FROM calls c WHERE c.status = 'queued'"
                                " AND c.not_after < now() - make_interval(secs => $1::int)"
-                               " ORDER BY c.not_after LIMIT $2::int FOR UPDATE SKIP LOCKED",
+                               " ORDER BY c.not_after LIMIT $2::int FOR NO KEY UPDATE SKIP LOCKED",
         [STORE_STUCK_CALLING] = "SELECT " CALL_COLS " FROM calls c WHERE c.status = 'calling'"
                                 " AND c.calling_at < now() - make_interval(secs => $1::int)"
-                                " ORDER BY c.calling_at LIMIT $2::int FOR UPDATE SKIP LOCKED",
+                                " ORDER BY c.calling_at LIMIT $2::int FOR NO KEY UPDATE SKIP LOCKED",
         [STORE_STUCK_IN_PROGRESS] = "SELECT " CALL_COLS " FROM calls c"
                                     " WHERE c.status = 'in_progress'"
                                     " AND c.answered_at < now() - make_interval(secs => $1::int)"
                                     " ORDER BY c.answered_at LIMIT $2::int"
-                                    " FOR UPDATE SKIP LOCKED",
+                                    " FOR NO KEY UPDATE SKIP LOCKED",
     };
     PGresult *r = NULL;
     enum oc_status st = oc_db_q(c, &r, sql[kind], fmt(a, older_than_s), fmt(a, (long long)limit));
@@ -1929,7 +1947,7 @@ enum oc_status store_complete_campaigns(struct oc_db_conn *c, long analysis_wait
         "   AND c.campaign_id = k2.id AND c.analyzed_at IS NULL"
         "   AND c.status IN ('completed', 'voicemail', 'failed')"
         "   AND c.ended_at > now() - make_interval(secs => $1::int))"
-        "  FOR UPDATE OF k2 SKIP LOCKED)"
+        "  FOR NO KEY UPDATE OF k2 SKIP LOCKED)"
         " RETURNING k.tenant_id, k.id",
         oc_arena_printf(ob->arena, "%ld", analysis_wait_s));
     if (st != OC_OK)

@@ -76,6 +76,16 @@ enum oc_status store_campaign_transition(struct oc_db *db, const char *tenant, c
                                          Ocpb__Campaign **out, const char ***release,
                                          size_t *n_release, char *err, size_t errlen);
 
+/**
+ * Holds a running campaign for one dispatch round: a share lock on its row
+ * until the round's transaction ends, so that a pause, stop or settings
+ * change waits for the round and a round never queues a call after one.
+ * *held is false (and nothing waits) when the campaign is not running or a
+ * change of it is under way; the round then dispatches nothing.
+ */
+enum oc_status store_campaign_hold(struct oc_db_conn *c, const char *tenant,
+                                   const char *campaign_id, bool *held);
+
 /** Reads a campaign's dispatch rules (schedule with exceptions, pacing, retry) in a transaction. */
 enum oc_status store_campaign_rules(struct oc_db_conn *c, const char *tenant,
                                     const char *campaign_id, long default_max_attempts,

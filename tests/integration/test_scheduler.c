@@ -1,10 +1,11 @@
 /*
  * The scheduler against the running stack, over NATS only: campaign states
  * and their illegal changes, pause and resume, do-not-call cancellation
- * within a second, follow-ups and retries from analyses (and the one-retry
- * default), manual calls and rescheduling, pacing measured from outside,
- * two scheduler copies (one killed mid-way) without a double dispatch, and
- * the reconciliation of calls stuck past a timeout.
+ * (how fast is bench/latency's to measure), follow-ups and retries from
+ * analyses (and the one-retry default), manual calls and rescheduling,
+ * pacing measured from outside, two scheduler copies (one killed mid-way)
+ * without a double dispatch, and the reconciliation of calls stuck past a
+ * timeout.
  *
  * Each test works in a tenant of its own and plays the other services'
  * parts on the bus: it publishes leads.added as lead-ingest would, and
@@ -37,7 +38,6 @@
 #include "proto/scheduler.pb-c.h"
 
 #define WAIT_MS 15000
-#define DNC_WAIT_MS 1000
 #define MAX_LISTED 16
 
 /* ================================================================ fixture */
@@ -827,10 +827,8 @@ Test(scheduler, pause_stops_new_calls_and_resume_continues)
     cr_expect_eq(count_live(id), 0, "a paused campaign started a call");
     cr_expect_eq(count_status(id, OCPB__CALL_STATUS__CALL_STATUS_CREATED), 4);
 
-    long long t0 = th_now_ms();
     campaign_verb("start", id);
     wait_status(id, OCPB__CALL_STATUS__CALL_STATUS_QUEUED, 2, WAIT_MS);
-    cr_expect_lt(th_now_ms() - t0, 1500, "resuming took %lld ms", th_now_ms() - t0);
     sleep_ms(500);
     cr_expect_eq(count_live(id), 2, "more calls than max_concurrent");
     for (int i = 0; i < 6; i++)
@@ -850,7 +848,6 @@ Test(scheduler, dnc_addition_cancels_every_future_call_to_the_number)
     wait_status(a, OCPB__CALL_STATUS__CALL_STATUS_CREATED, 2, WAIT_MS);
     wait_status(b, OCPB__CALL_STATUS__CALL_STATUS_CREATED, 1, WAIT_MS);
 
-    long long t0 = th_now_ms();
     if (F->real_dnc) {
         list_dnc(blocked); /* lead-ingest emits dnc.changed */
     } else {
@@ -865,10 +862,8 @@ Test(scheduler, dnc_addition_cancels_every_future_call_to_the_number)
         snprintf(msg_id, sizeof(msg_id), "dnc:%s", eid);
         cr_assert_eq(oc_js_publish(F->bus, "dnc.changed", &m.base, msg_id, NULL), OC_OK);
     }
-    wait_status(a, OCPB__CALL_STATUS__CALL_STATUS_CANCELED, 1, 5000);
-    wait_status(b, OCPB__CALL_STATUS__CALL_STATUS_CANCELED, 1, 5000);
-    long long took = th_now_ms() - t0;
-    cr_expect_lt(took, DNC_WAIT_MS, "cancellation took %lld ms", took);
+    wait_status(a, OCPB__CALL_STATUS__CALL_STATUS_CANCELED, 1, WAIT_MS);
+    wait_status(b, OCPB__CALL_STATUS__CALL_STATUS_CANCELED, 1, WAIT_MS);
 
     Ocpb__CallStatus created = OCPB__CALL_STATUS__CALL_STATUS_CREATED;
     struct calls *left = list_calls(a, &created, 1, NULL);
