@@ -26,12 +26,12 @@
 
 /* ------------------------------------------------------------ calling */
 
-enum oc_status gw_call_timeout(struct gw_request *req, const char *subject,
-                               const ProtobufCMessage *in,
-                               const ProtobufCMessageDescriptor *reply_desc,
-                               ProtobufCMessage **reply, int timeout_ms)
+enum oc_status gw_call_arena(struct gw_request *req, struct oc_arena *arena, const char *subject,
+                             const ProtobufCMessage *in,
+                             const ProtobufCMessageDescriptor *reply_desc, ProtobufCMessage **reply,
+                             int timeout_ms)
 {
-    ProtobufCAllocator alloc = oc_arena_pb_allocator(req->arena);
+    ProtobufCAllocator alloc = oc_arena_pb_allocator(arena);
     struct oc_call call = {
         .tenant_id = req->who.tenant_id,
         .request_id = req->request_id,
@@ -52,6 +52,14 @@ enum oc_status gw_call_timeout(struct gw_request *req, const char *subject,
         *reply = out;
     }
     return OC_OK;
+}
+
+enum oc_status gw_call_timeout(struct gw_request *req, const char *subject,
+                               const ProtobufCMessage *in,
+                               const ProtobufCMessageDescriptor *reply_desc,
+                               ProtobufCMessage **reply, int timeout_ms)
+{
+    return gw_call_arena(req, req->arena, subject, in, reply_desc, reply, timeout_ms);
 }
 
 enum oc_status gw_call(struct gw_request *req, const char *subject, const ProtobufCMessage *in,

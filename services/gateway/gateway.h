@@ -11,12 +11,15 @@
  * emits). The public API over the other services: api.c (the thin
  * REST <-> protobuf shapes and the bus call), resources.c (the table of
  * routes that are one subject each), calls.c, credits.c, leads.c and
- * lead_upload.c (routes that join services or stream a file), sse.c
+ * lead_upload.c (routes that join services or stream a file), dnc.c (the
+ * do-not-call file import), exports.c (downloads streamed page by page)
+ * over download.c (a response written as it is made), sse.c
  * (GET /v1/events and the evt.> subscription) with event_hub.c (the
  * per-tenant fan-out). The pure helpers do no I/O, so unit tests reach
  * them: route.c (route table and matching), token.c (tokens and bearer
  * parsing), email.c, rate_limit.c, request_id.c, api_error.c, pbjson.c
- * (JSON <-> protobuf), query.c, multipart.c, event_render.c.
+ * (JSON <-> protobuf), query.c, multipart.c, event_render.c, csv_out.c
+ * (CSV for the downloads).
  */
 #ifndef GATEWAY_H
 #define GATEWAY_H
@@ -400,6 +403,79 @@ enum oc_status gw_multipart_finish(struct gw_multipart *mp);
 /** Why the body was refused; borrowed until the reader is freed. */
 const char *gw_multipart_error(const struct gw_multipart *mp);
 
+/* ------------------------------------------------------------ csv_out.c (pure) */
+
+/* The column the rejected-rows download adds after the file's own columns;
+ * lead-ingest ignores a column of that name when the fixed file comes back. */
+#define GW_REJECTED_REASON_COLUMN "rejected_reason"
+
+/* Growing bytes; all zero is empty. Caller frees with gw_buf_free. */
+struct gw_buf {
+    char *data; /* NUL-terminated while not NULL */
+    size_t len;
+    size_t cap;
+};
+
+/** True when content_type (NULL: none) is one a CSV file comes as: text/csv, application/csv,
+ * text/plain, application/vnd.ms-excel, with or without parameters. */
+bool gw_csv_content_type(const char *content_type);
+
+/** Appends len bytes of data. */
+enum oc_status gw_buf_append(struct gw_buf *b, const char *data, size_t len);
+/** Empties b, keeping its memory. */
+void gw_buf_reset(struct gw_buf *b);
+/** Frees the bytes; b is empty again. */
+void gw_buf_free(struct gw_buf *b);
+
+/**
+ * Appends one CSV field: as it is when it can be, else quoted with its
+ * quotes doubled (when it holds the delimiter, a quote or a line break, or
+ * starts or ends with a space, which readers would trim).
+ */
+enum oc_status gw_csv_field(struct gw_buf *b, const char *s, size_t len, char delim);
+
+/** True when a record's text ends inside a quoted field (an unbalanced quote). */
+bool gw_csv_quote_open(const char *raw, size_t len, char delim);
+
+/** The number of fields of a record's text; *last_start (may be NULL) is where its last starts. */
+size_t gw_csv_count_fields(const char *raw, size_t len, char delim, size_t *last_start);
+
+/** Appends a header line: names[0..n), then extra when not NULL, then CRLF. */
+enum oc_status gw_csv_header(struct gw_buf *b, const char *const *names, size_t n,
+                             const char *extra, char delim);
+
+/**
+ * Appends one rejected row of an import as the download has it: the record
+ * (raw, len bytes) as it was in the file, an unbalanced quote closed so the
+ * rows after it stay rows, then a last field "line <line>: <reason>", then
+ * CRLF.
+ */
+enum oc_status gw_csv_rejected_row(struct gw_buf *b, const char *raw, size_t len, long long line,
+                                   const char *reason, char delim);
+
+/** Appends the field names of desc as a header line, comma-separated. */
+enum oc_status gw_csv_message_header(struct gw_buf *b, const ProtobufCMessageDescriptor *desc);
+
+/**
+ * Appends obj (a message of type desc rendered by pbjson_render) as one
+ * comma-separated line, a column per field of desc in its order: strings as
+ * they are, numbers and booleans as JSON writes them, null as an empty
+ * cell, objects and arrays (map fields) as compact JSON.
+ */
+enum oc_status gw_csv_message_row(struct gw_buf *b, const ProtobufCMessageDescriptor *desc,
+                                  const json_t *obj);
+
+/**
+ * Writes a Content-Disposition value for a download to out: "attachment;
+ * filename=..." naming base without its extension (fallback when base is
+ * NULL or empty) followed by suffix ("-rejected.csv"). The plain filename
+ * keeps letters, digits, space and ". _ -" (anything else becomes '_');
+ * when the name had other characters, filename* (RFC 8187) carries it
+ * whole in UTF-8. OC_ERR_INVALID when out is too small.
+ */
+enum oc_status gw_content_disposition(const char *base, const char *fallback, const char *suffix,
+                                      char *out, size_t outlen);
+
 /* ------------------------------------------------------------ event_render.c (pure) */
 
 #define GW_EVENT_TYPE_MAX 96
@@ -522,6 +598,11 @@ enum oc_status gw_call_timeout(struct gw_request *req, const char *subject,
                                ProtobufCMessage **reply, int timeout_ms);
 enum oc_status gw_call(struct gw_request *req, const char *subject, const ProtobufCMessage *in,
                        const ProtobufCMessageDescriptor *reply_desc, ProtobufCMessage **reply);
+/** The same, the reply decoded into arena: for the pages of a download, one arena per page. */
+enum oc_status gw_call_arena(struct gw_request *req, struct oc_arena *arena, const char *subject,
+                             const ProtobufCMessage *in,
+                             const ProtobufCMessageDescriptor *reply_desc, ProtobufCMessage **reply,
+                             int timeout_ms);
 
 /** Answers msg rendered as JSON. */
 enum oc_status gw_reply_message(struct gw_request *req, int http_status,
@@ -559,6 +640,41 @@ enum oc_status gw_api_update(struct gw_request *req, const struct gw_api_op *op)
 enum oc_status gw_api_action(struct gw_request *req, const struct gw_api_op *op);
 /** DELETE: 204; query parameters fill the request's other fields. */
 enum oc_status gw_api_delete(struct gw_request *req, const struct gw_api_op *op);
+
+/* ------------------------------------------------------------ download.c */
+
+/*
+ * A response written while it is made (a download page by page): chunked
+ * transfer coding for HTTP/1.1, the connection's end for HTTP/1.0. Until
+ * gw_download_start nothing is sent, so a handler may still fail with the
+ * usual JSON error; after it, a failure can only cut the response short
+ * (gw_download_abort), which a client sees as an incomplete body.
+ */
+struct gw_download {
+    struct gw_request *req;
+    struct gw_buf buf; /* bytes not sent yet; append to it, then gw_download_flush */
+    bool started;
+    bool chunked;
+    long long sent; /* body bytes written */
+};
+
+/** Sends status 200 and the headers (content_type, and Content-Disposition when not NULL). */
+enum oc_status gw_download_start(struct gw_download *d, struct gw_request *req,
+                                 const char *content_type, const char *disposition);
+
+/** Sends what buf holds once it passes a chunk's worth (always when force). OC_ERR_IO: the client
+ * went away. */
+enum oc_status gw_download_flush(struct gw_download *d, bool force);
+
+/** Sends the rest and ends the body. */
+enum oc_status gw_download_finish(struct gw_download *d);
+
+/** Ends a started download short after a failure (logged with why): the connection closes without
+ * the body's end. Frees buf. */
+void gw_download_abort(struct gw_download *d, const char *why);
+
+/** Frees buf; safe after finish or abort. */
+void gw_download_free(struct gw_download *d);
 
 /* ------------------------------------------------------------ credits.c */
 
@@ -610,6 +726,11 @@ enum oc_status handle_dnc_add(struct gw_request *req);
 enum oc_status handle_dnc_list(struct gw_request *req);
 enum oc_status handle_dnc_remove(struct gw_request *req);
 enum oc_status handle_dnc_check(struct gw_request *req);
+enum oc_status handle_dnc_import(struct gw_request *req);
+enum oc_status handle_dnc_export(struct gw_request *req);
+enum oc_status handle_dnc_history(struct gw_request *req);
+enum oc_status handle_import_rejected_csv(struct gw_request *req);
+enum oc_status handle_lead_export(struct gw_request *req);
 enum oc_status handle_call_list(struct gw_request *req);
 enum oc_status handle_call_get(struct gw_request *req);
 enum oc_status handle_call_create(struct gw_request *req);

@@ -270,20 +270,13 @@ static enum oc_status upload_part_end(void *user)
 
 static enum oc_status upload_kind_of(struct gw_request *req, enum upload_kind *out)
 {
-    static const char *const csv_types[] = {"text/csv", "application/csv", "text/plain",
-                                            "application/vnd.ms-excel"};
     const char *ct = req->content_type != NULL ? req->content_type : "";
 
-    ct += strspn(ct, " \t");
-    for (size_t i = 0; i < sizeof(csv_types) / sizeof(csv_types[0]); i++) {
-        size_t n = strlen(csv_types[i]);
-
-        if (strncasecmp(ct, csv_types[i], n) == 0 &&
-            (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ')) {
-            *out = UPLOAD_CSV;
-            return OC_OK;
-        }
+    if (gw_csv_content_type(ct)) {
+        *out = UPLOAD_CSV;
+        return OC_OK;
     }
+    ct += strspn(ct, " \t");
     if (strncasecmp(ct, "multipart/form-data", 19) == 0) {
         *out = UPLOAD_MULTIPART;
         return OC_OK;

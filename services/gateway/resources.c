@@ -193,6 +193,15 @@ static const struct gw_api_op dnc_check = {
     .reply = &ocpb__check_dnc_reply__descriptor,
     .http_status = 200,
 };
+static const struct gw_api_op dnc_check_batch = {
+    .subject = "dnc.check_batch",
+    .request = &ocpb__check_dnc_batch_request__descriptor,
+    .reply = &ocpb__check_dnc_batch_reply__descriptor,
+    .http_status = 200,
+};
+/* The audit trail: every add and removal, who made it, when and why. */
+static const struct gw_api_op dnc_history =
+    OP("dnc.history", list_dnc_history_request, list_dnc_history_reply, NULL, NULL);
 
 enum oc_status handle_dnc_list(struct gw_request *req)
 {
@@ -204,9 +213,28 @@ enum oc_status handle_dnc_remove(struct gw_request *req)
     return gw_api_delete(req, &dnc_remove);
 }
 
+/* {"phone":...} checks one number, {"phones":[...]} many at once. */
 enum oc_status handle_dnc_check(struct gw_request *req)
 {
-    return gw_api_create(req, &dnc_check);
+    json_t *body = NULL;
+    bool batch;
+    enum oc_status s;
+
+    s = gw_parse_body(req, &body);
+    if (s != OC_OK)
+        return s;
+    batch = json_object_get(body, "phones") != NULL;
+    if (batch && json_object_get(body, "phone") != NULL) {
+        json_decref(body);
+        return gw_fail(req, OC_ERR_INVALID, "give \"phone\" or \"phones\", not both");
+    }
+    json_decref(body);
+    return gw_api_create(req, batch ? &dnc_check_batch : &dnc_check);
+}
+
+enum oc_status handle_dnc_history(struct gw_request *req)
+{
+    return gw_api_list(req, &dnc_history);
 }
 
 /* ------------------------------------------------------------ calls */
@@ -243,12 +271,12 @@ enum oc_status handle_call_reschedule(struct gw_request *req)
 /* ------------------------------------------------------------ for tests */
 
 const struct gw_api_op *const gateway_api_ops[] = {
-    &assistant_create, &assistant_get,  &assistant_list,  &assistant_update, &number_create,
-    &number_get,       &number_list,    &campaign_create, &campaign_get,     &campaign_list,
-    &campaign_update,  &campaign_start, &campaign_pause,  &campaign_stop,    &campaign_archive,
-    &lead_list,        &lead_update,    &import_get,      &import_list,      &dnc_list,
-    &dnc_remove,       &dnc_check,      &call_list,       &call_create,      &call_cancel,
-    &call_reschedule,
+    &assistant_create, &assistant_get,   &assistant_list,  &assistant_update, &number_create,
+    &number_get,       &number_list,     &campaign_create, &campaign_get,     &campaign_list,
+    &campaign_update,  &campaign_start,  &campaign_pause,  &campaign_stop,    &campaign_archive,
+    &lead_list,        &lead_update,     &import_get,      &import_list,      &dnc_list,
+    &dnc_remove,       &dnc_check,       &call_list,       &call_create,      &call_cancel,
+    &call_reschedule,  &dnc_check_batch, &dnc_history,
 };
 
 const size_t gateway_api_ops_count = sizeof(gateway_api_ops) / sizeof(gateway_api_ops[0]);

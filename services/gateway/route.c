@@ -48,11 +48,19 @@ const struct gw_route gateway_routes[] = {
     {"DELETE", "/v1/leads/{id}", true, GW_BODY_NONE, handle_lead_delete},
     {"GET", "/v1/imports", true, GW_BODY_NONE, handle_import_list},
     {"GET", "/v1/imports/{id}", true, GW_BODY_NONE, handle_import_get},
+    /* Downloads written page by page as they are read (exports.c). */
+    {"GET", "/v1/imports/{id}/rejected.csv", true, GW_BODY_NONE, handle_import_rejected_csv},
+    {"GET", "/v1/campaigns/{id}/leads/export", true, GW_BODY_NONE, handle_lead_export},
 
     {"POST", "/v1/dnc", true, GW_BODY_JSON, handle_dnc_add},
     {"GET", "/v1/dnc", true, GW_BODY_NONE, handle_dnc_list},
-    /* Before {phone}: "check" is a verb here, not a number. */
+    /* Before {phone}: "check", "import", "export" and "history" are verbs
+     * here, not numbers. */
     {"POST", "/v1/dnc/check", true, GW_BODY_JSON, handle_dnc_check},
+    /* A file, read by the handler up to the bus's payload limit (dnc.c). */
+    {"POST", "/v1/dnc/import", true, GW_BODY_STREAM, handle_dnc_import},
+    {"GET", "/v1/dnc/export", true, GW_BODY_NONE, handle_dnc_export},
+    {"GET", "/v1/dnc/history", true, GW_BODY_NONE, handle_dnc_history},
     {"DELETE", "/v1/dnc/{phone}", true, GW_BODY_NONE, handle_dnc_remove},
 
     {"POST", "/v1/calls", true, GW_BODY_JSON, handle_call_create},

@@ -367,8 +367,9 @@ static enum oc_status dnc_reject(struct dnc_import *x, long line, const char *ra
                                  enum lead_reject_code code, const char *reason)
 {
     Ocpb__ImportDncReply *r = x->reply;
+    r->rejected_count++;
     if (r->n_rejected >= DNC_IMPORT_REJECTED_MAX)
-        return OC_OK; /* counted in the log line; the reply stays bounded */
+        return OC_OK; /* counted in rejected_count; the reply stays bounded */
     if (r->n_rejected == x->cap_rejected) {
         size_t cap = x->cap_rejected ? 2 * x->cap_rejected : 16;
         Ocpb__RejectedRow **v = oc_arena_alloc(x->req->arena, cap * sizeof(*v));
@@ -524,8 +525,8 @@ enum oc_status handle_dnc_import(struct oc_request *req, const ProtobufCMessage 
     for (size_t i = 0; i < x.n_updated; i++)
         events_publish(st->svc->bus, tenant, "lead.updated", &x.updated[i]->base);
     outbox_kick(st->outbox);
-    oc_info("do-not-call import: %lld added, %lld already listed, %zu rejected",
-            (long long)r->added, (long long)r->already_listed, r->n_rejected);
+    oc_info("do-not-call import: %lld added, %lld already listed, %lld rejected",
+            (long long)r->added, (long long)r->already_listed, (long long)r->rejected_count);
     *out = &r->base;
     return OC_OK;
 }

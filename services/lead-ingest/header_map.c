@@ -69,6 +69,7 @@ static const struct synonym synonyms[] = {
     {"phone number", LEAD_FIELD_PHONE},
     {"phonenumber", LEAD_FIELD_PHONE},
     {"phone no", LEAD_FIELD_PHONE},
+    {"phone e164", LEAD_FIELD_PHONE}, /* the column of the API's exports */
     {"telephone", LEAD_FIELD_PHONE},
     {"telephone number", LEAD_FIELD_PHONE},
     {"tel", LEAD_FIELD_PHONE},
@@ -146,6 +147,10 @@ static const struct synonym synonyms[] = {
     {"tz", LEAD_FIELD_TIMEZONE},
     {"zona horaria", LEAD_FIELD_TIMEZONE},
     {"huso horario", LEAD_FIELD_TIMEZONE},
+    /* The column the gateway's rejected-rows download adds: why the row was
+     * refused. The fixed file comes back with it, and it is no context for
+     * the agent. */
+    {"rejected reason", LEAD_FIELD_IGNORE},
 };
 
 static const char *const field_names[] = {
@@ -394,6 +399,12 @@ enum oc_status header_map_build(struct header_map **out, const char *const *head
         if (c->explicit_rule)
             continue;
         enum lead_field f = header_map_recognise(c->header);
+        if (f == LEAD_FIELD_IGNORE) {
+            /* Every such column is dropped, not only the first. */
+            c->field = f;
+            c->key = lead_field_name(f);
+            continue;
+        }
         if (f == LEAD_FIELD_CUSTOM || (f != LEAD_FIELD_PHONE && taken[f]))
             continue;
         c->field = f;

@@ -5,7 +5,9 @@
  * their case, accents, spacing or punctuation; an explicit mapping sent
  * with the import wins over recognition. Columns that map to nothing are
  * kept as custom fields under their header, because they are context for
- * the agent. Several phone columns are alternatives, tried in order. Pure.
+ * the agent, except a column headed rejected_reason (which the gateway's
+ * rejected-rows download adds), which is ignored. Several phone columns are
+ * alternatives, tried in order. Pure.
  */
 #ifndef LEAD_INGEST_HEADER_MAP_H
 #define LEAD_INGEST_HEADER_MAP_H

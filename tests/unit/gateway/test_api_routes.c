@@ -53,6 +53,11 @@ Test(api_routes, every_route_of_the_api_reaches_its_handler)
         {"GET", "/v1/dnc", handle_dnc_list},
         {"POST", "/v1/dnc/check", handle_dnc_check},
         {"DELETE", "/v1/dnc/+34612345678", handle_dnc_remove},
+        {"POST", "/v1/dnc/import", handle_dnc_import},
+        {"GET", "/v1/dnc/export", handle_dnc_export},
+        {"GET", "/v1/dnc/history", handle_dnc_history},
+        {"GET", "/v1/imports/" ID "/rejected.csv", handle_import_rejected_csv},
+        {"GET", "/v1/campaigns/" ID "/leads/export", handle_lead_export},
         {"POST", "/v1/calls", handle_call_create},
         {"GET", "/v1/calls", handle_call_list},
         {"GET", "/v1/calls/" ID, handle_call_get},
@@ -74,6 +79,7 @@ Test(api_routes, every_route_of_the_api_reaches_its_handler)
 Test(api_routes, a_lead_upload_streams_and_only_the_event_stream_takes_a_query_token)
 {
     cr_assert_eq(route("POST", "/v1/campaigns/" ID "/leads")->body, GW_BODY_STREAM);
+    cr_assert_eq(route("POST", "/v1/dnc/import")->body, GW_BODY_STREAM);
     cr_assert_eq(route("POST", "/v1/assistants")->body, GW_BODY_JSON);
     cr_assert_eq(route("GET", "/v1/calls")->body, GW_BODY_NONE);
     for (size_t i = 0; i < gateway_routes_count; i++) {

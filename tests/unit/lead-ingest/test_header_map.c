@@ -157,3 +157,31 @@ Test(header_map, field_names_round_trip)
         cr_assert_eq(lead_field_from_name(lead_field_name((enum lead_field)f)), f);
     cr_assert_eq(lead_field_from_name("whatever"), LEAD_FIELD_CUSTOM);
 }
+
+Test(header_map, the_rejected_reason_column_of_a_fixed_download_is_ignored)
+{
+    const char *h[] = {"Nombre", "Teléfono", "Ciudad", "rejected_reason", "Rejected reason"};
+    struct header_map *m = build(h, 5, NULL, 0);
+    cr_assert_eq(m->cols[2].field, LEAD_FIELD_CUSTOM);
+    cr_assert_eq(m->cols[3].field, LEAD_FIELD_IGNORE, "not kept as a custom field");
+    cr_assert_eq(m->cols[4].field, LEAD_FIELD_IGNORE, "every such column, not only the first");
+    cr_assert_str_eq(m->cols[3].key, "ignore");
+    header_map_free(m);
+
+    /* A mapping that names the column still wins. */
+    const struct header_rule r[] = {{"rejected_reason", "motivo"}};
+    m = build(h, 4, r, 1);
+    cr_assert_eq(m->cols[3].field, LEAD_FIELD_CUSTOM);
+    cr_assert_str_eq(m->cols[3].key, "motivo");
+    header_map_free(m);
+}
+
+Test(header_map, the_phone_e164_column_of_an_export_is_a_phone)
+{
+    cr_assert_eq(header_map_recognise("phone_e164"), LEAD_FIELD_PHONE);
+    const char *h[] = {"id", "phone_e164", "source"};
+    struct header_map *m = build(h, 3, NULL, 0);
+    cr_assert_eq(m->n_phones, 1);
+    cr_assert_eq(m->phones[0], 1);
+    header_map_free(m);
+}
