@@ -54,7 +54,7 @@ const char *th_env(const char *name)
 
 /* ------------------------------------------------------------ HTTP */
 
-static char *th_strdup(const char *s)
+char *th_strdup(const char *s)
 {
     char *d = strdup(s != NULL ? s : "");
 
@@ -268,6 +268,25 @@ struct oc_bus *th_bus(void)
 }
 
 /* ------------------------------------------------------------ time */
+
+void th_httpf(struct th_resp *out, const char *method, const char *token, const char *body,
+              const char *fmt, ...)
+{
+    char path[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(path, sizeof(path), fmt, ap);
+    va_end(ap);
+    th_http(out, method, path, token, body);
+}
+
+const char *th_jstr(const json_t *obj, const char *key)
+{
+    json_t *v = obj != NULL ? json_object_get(obj, key) : NULL;
+
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
 
 long long th_now_ms(void)
 {

@@ -43,6 +43,16 @@ void th_http_ct(struct th_resp *out, const char *method, const char *path, const
                 const char *content_type, const char *body, size_t body_len);
 void th_resp_clear(struct th_resp *r);
 
+/** th_http to a path made with printf's format. */
+void th_httpf(struct th_resp *out, const char *method, const char *token, const char *body,
+              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/** A copy of s ("" for NULL); fails the test when memory runs out. */
+char *th_strdup(const char *s);
+
+/** The string member key of obj, or NULL (obj NULL, no such member, not a string). */
+const char *th_jstr(const json_t *obj, const char *key);
+
 /** "error.code" of an error body, or "" */
 const char *th_error_code(const struct th_resp *r);
 

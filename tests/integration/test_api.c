@@ -52,41 +52,11 @@ static void tenant_free(struct tenant *t)
     free(t->email);
 }
 
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s != NULL ? s : "");
-
-    cr_assert_not_null(d);
-    return d;
-}
-
-/* A request to a formatted path. */
-static void req(struct th_resp *r, const char *method, const char *token, const char *body,
-                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void req(struct th_resp *r, const char *method, const char *token, const char *body,
-                const char *fmt, ...)
-{
-    char path[1024];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(path, sizeof(path), fmt, ap);
-    va_end(ap);
-    th_http(r, method, path, token, body);
-}
-
-static const char *jstr(const json_t *obj, const char *key)
-{
-    json_t *v = obj != NULL ? json_object_get(obj, key) : NULL;
-
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 static const char *error_message(const struct th_resp *r)
 {
     json_t *e = r->json != NULL ? json_object_get(r->json, "error") : NULL;
 
-    return e != NULL && jstr(e, "message") != NULL ? jstr(e, "message") : "";
+    return e != NULL && th_jstr(e, "message") != NULL ? th_jstr(e, "message") : "";
 }
 
 /* Skips the test when the route's backing service does not serve its subject yet. */
@@ -113,7 +83,7 @@ static bool listed(const struct th_resp *r, const char *id)
     cr_assert(json_is_array(items), "not a list: %s", r->body);
     cr_assert(json_object_get(r->json, "next_cursor") != NULL, "no next_cursor: %s", r->body);
     for (size_t i = 0; i < json_array_size(items); i++) {
-        const char *v = jstr(json_array_get(items, i), "id");
+        const char *v = th_jstr(json_array_get(items, i), "id");
 
         if (v != NULL && strcmp(v, id) == 0)
             return true;
@@ -137,10 +107,10 @@ static char *assistant_for(const char *token)
 
         cr_assert_eq(oc_uuid_v4(fresh), OC_OK);
         th_resp_clear(&r);
-        return xstrdup(fresh);
+        return th_strdup(fresh);
     }
     cr_assert_eq(r.status, 201, "%ld %s", r.status, r.body);
-    id = xstrdup(jstr(r.json, "id"));
+    id = th_strdup(th_jstr(r.json, "id"));
     th_resp_clear(&r);
     return id;
 }
@@ -153,7 +123,7 @@ static char *number_for(const char *token)
     th_http(&r, "POST", "/v1/numbers", token, SIP_NUMBER);
     skip_unless_served(&r, "numbers.create");
     cr_assert_eq(r.status, 201, "%ld %s", r.status, r.body);
-    id = xstrdup(jstr(r.json, "id"));
+    id = th_strdup(th_jstr(r.json, "id"));
     th_resp_clear(&r);
     return id;
 }
@@ -171,7 +141,7 @@ static char *campaign_for(const char *token)
     th_http(&r, "POST", "/v1/campaigns", token, body);
     skip_unless_served(&r, "campaigns.create");
     cr_assert_eq(r.status, 201, "%ld %s", r.status, r.body);
-    id = xstrdup(jstr(r.json, "id"));
+    id = th_strdup(th_jstr(r.json, "id"));
     th_resp_clear(&r);
     free(assistant);
     free(number);
@@ -323,14 +293,14 @@ Test(api, assistants_are_created_listed_read_and_patched)
             "\"closing_line\":\"adiós\"}}");
     skip_unless_served(&r, "assistants.create");
     cr_assert_eq(r.status, 201, "%ld %s", r.status, r.body);
-    id = xstrdup(jstr(r.json, "id"));
-    cr_assert_str_eq(jstr(r.json, "language"), "es");
-    cr_assert_str_eq(jstr(json_object_get(r.json, "script"), "closing_line"), "adiós");
+    id = th_strdup(th_jstr(r.json, "id"));
+    cr_assert_str_eq(th_jstr(r.json, "language"), "es");
+    cr_assert_str_eq(th_jstr(json_object_get(r.json, "script"), "closing_line"), "adiós");
     th_resp_clear(&r);
 
-    req(&r, "GET", t.token, NULL, "/v1/assistants/%s", id);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/assistants/%s", id);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
-    cr_assert_str_eq(jstr(r.json, "greeting"), "Hola");
+    cr_assert_str_eq(th_jstr(r.json, "greeting"), "Hola");
     th_resp_clear(&r);
 
     th_http(&r, "GET", "/v1/assistants", t.token, NULL);
@@ -338,11 +308,11 @@ Test(api, assistants_are_created_listed_read_and_patched)
     cr_assert(listed(&r, id), "%s", r.body);
     th_resp_clear(&r);
 
-    req(&r, "PATCH", t.token, "{\"greeting\":\"Buenos días\"}", "/v1/assistants/%s", id);
+    th_httpf(&r, "PATCH", t.token, "{\"greeting\":\"Buenos días\"}", "/v1/assistants/%s", id);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
-    cr_assert_str_eq(jstr(r.json, "greeting"), "Buenos días");
+    cr_assert_str_eq(th_jstr(r.json, "greeting"), "Buenos días");
     /* What the body did not name is left as it was. */
-    cr_assert_str_eq(jstr(r.json, "name"), "Ana");
+    cr_assert_str_eq(th_jstr(r.json, "name"), "Ana");
     th_resp_clear(&r);
     free(id);
     tenant_free(&t);
@@ -370,10 +340,10 @@ Test(api, assistant_bodies_are_checked_field_by_field)
     th_resp_clear(&r);
 
     cr_assert_eq(oc_uuid_v4(fresh), OC_OK);
-    req(&r, "PATCH", t.token, "{}", "/v1/assistants/%s", fresh);
+    th_httpf(&r, "PATCH", t.token, "{}", "/v1/assistants/%s", fresh);
     assert_invalid(&r, "no field");
     th_resp_clear(&r);
-    req(&r, "GET", t.token, NULL, "/v1/assistants/%s", "not-an-id");
+    th_httpf(&r, "GET", t.token, NULL, "/v1/assistants/%s", "not-an-id");
     cr_assert_eq(r.status, 404, "%ld %s", r.status, r.body);
     th_resp_clear(&r);
     tenant_free(&t);
@@ -393,16 +363,16 @@ Test(api, a_sip_number_is_created_listed_and_read_without_its_secret)
             "\"credentials\":{\"username\":\"trunk-user\",\"password\":\"s3cret-pass\"}}");
     skip_unless_served(&r, "numbers.create");
     cr_assert_eq(r.status, 201, "%ld %s", r.status, r.body);
-    id = xstrdup(jstr(r.json, "id"));
-    cr_assert_str_eq(jstr(r.json, "kind"), "sip");
-    cr_assert_str_eq(jstr(r.json, "caller_id"), "+34910000000");
+    id = th_strdup(th_jstr(r.json, "id"));
+    cr_assert_str_eq(th_jstr(r.json, "kind"), "sip");
+    cr_assert_str_eq(th_jstr(r.json, "caller_id"), "+34910000000");
     cr_assert(json_is_true(json_object_get(r.json, "has_credentials")), "%s", r.body);
     cr_assert(strstr(r.body, "s3cret-pass") == NULL, "the secret came back: %s", r.body);
     th_resp_clear(&r);
 
-    req(&r, "GET", t.token, NULL, "/v1/numbers/%s", id);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/numbers/%s", id);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
-    cr_assert_str_eq(jstr(r.json, "trunk"), "sip:127.0.0.1:5070");
+    cr_assert_str_eq(th_jstr(r.json, "trunk"), "sip:127.0.0.1:5070");
     th_resp_clear(&r);
     th_http(&r, "GET", "/v1/numbers?kind=sip", t.token, NULL);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
@@ -435,10 +405,10 @@ Test(api, lists_page_with_a_cursor)
     th_http(&r, "GET", "/v1/numbers?limit=2", t.token, NULL);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert_eq(json_array_size(json_object_get(r.json, "items")), 2, "%s", r.body);
-    cr_assert_not_null(jstr(r.json, "next_cursor"), "no next page: %s", r.body);
+    cr_assert_not_null(th_jstr(r.json, "next_cursor"), "no next page: %s", r.body);
     for (int i = 0; i < 3; i++)
         seen += listed(&r, ids[i]);
-    snprintf(path, sizeof(path), "/v1/numbers?limit=2&cursor=%s", jstr(r.json, "next_cursor"));
+    snprintf(path, sizeof(path), "/v1/numbers?limit=2&cursor=%s", th_jstr(r.json, "next_cursor"));
     th_resp_clear(&r);
     th_http(&r, "GET", path, t.token, NULL);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
@@ -465,9 +435,9 @@ Test(api, lists_page_with_a_cursor)
 static const char *state_after(const char *token, const char *campaign, const char *verb,
                                const char *body, struct th_resp *r)
 {
-    req(r, "POST", token, body, "/v1/campaigns/%s/%s", campaign, verb);
+    th_httpf(r, "POST", token, body, "/v1/campaigns/%s/%s", campaign, verb);
     cr_assert_eq(r->status, 200, "%s: %ld %s", verb, r->status, r->body);
-    return jstr(r->json, "state");
+    return th_jstr(r->json, "state");
 }
 
 Test(api, a_campaign_is_created_read_patched_and_moved_through_its_states)
@@ -478,17 +448,17 @@ Test(api, a_campaign_is_created_read_patched_and_moved_through_its_states)
 
     tenant_new(&t);
     id = campaign_for(t.token);
-    req(&r, "GET", t.token, NULL, "/v1/campaigns/%s", id);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/campaigns/%s", id);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
-    cr_assert_str_eq(jstr(r.json, "state"), "draft");
-    cr_assert_str_eq(jstr(r.json, "timezone"), "Europe/Madrid");
+    cr_assert_str_eq(th_jstr(r.json, "state"), "draft");
+    cr_assert_str_eq(th_jstr(r.json, "timezone"), "Europe/Madrid");
     cr_assert(json_is_object(json_object_get(r.json, "counters")), "%s", r.body);
     th_resp_clear(&r);
 
-    req(&r, "PATCH", t.token, "{\"name\":\"Renamed\",\"pacing\":{\"max_concurrent\":2}}",
+    th_httpf(&r, "PATCH", t.token, "{\"name\":\"Renamed\",\"pacing\":{\"max_concurrent\":2}}",
         "/v1/campaigns/%s", id);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
-    cr_assert_str_eq(jstr(r.json, "name"), "Renamed");
+    cr_assert_str_eq(th_jstr(r.json, "name"), "Renamed");
     cr_assert_eq(
         json_integer_value(json_object_get(json_object_get(r.json, "pacing"), "max_concurrent")), 2,
         "%s", r.body);
@@ -514,7 +484,7 @@ Test(api, a_campaign_is_created_read_patched_and_moved_through_its_states)
     th_resp_clear(&r);
 
     /* A change the state machine refuses is the scheduler's 409. */
-    req(&r, "POST", t.token, NULL, "/v1/campaigns/%s/pause", id);
+    th_httpf(&r, "POST", t.token, NULL, "/v1/campaigns/%s/pause", id);
     cr_assert_eq(r.status, 409, "%ld %s", r.status, r.body);
     th_resp_clear(&r);
     free(id);
@@ -529,7 +499,7 @@ Test(api, campaign_requests_are_checked)
 
     tenant_new(&t);
     cr_assert_eq(oc_uuid_v4(fresh), OC_OK);
-    req(&r, "GET", t.token, NULL, "/v1/campaigns/%s", fresh);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/campaigns/%s", fresh);
     skip_unless_served(&r, "campaigns.get");
     cr_assert_eq(r.status, 404, "%ld %s", r.status, r.body);
     cr_assert_str_eq(th_error_code(&r), "not_found");
@@ -540,7 +510,7 @@ Test(api, campaign_requests_are_checked)
     th_http(&r, "GET", "/v1/campaigns?states=sleeping", t.token, NULL);
     assert_invalid(&r, "states");
     th_resp_clear(&r);
-    req(&r, "POST", t.token, "{\"id\":\"other\"}", "/v1/campaigns/%s/start", fresh);
+    th_httpf(&r, "POST", t.token, "{\"id\":\"other\"}", "/v1/campaigns/%s/start", fresh);
     assert_invalid(&r, "id");
     th_resp_clear(&r);
     tenant_free(&t);
@@ -567,17 +537,17 @@ Test(api, a_csv_upload_answers_the_import_report)
     skip_unless_served(&r, "leads.import");
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert_eq(json_integer_value(json_object_get(r.json, "imported")), 2, "%s", r.body);
-    cr_assert_not_null(jstr(r.json, "import_id"), "%s", r.body);
+    cr_assert_not_null(th_jstr(r.json, "import_id"), "%s", r.body);
     rejected = json_object_get(r.json, "rejected");
     cr_assert_eq(json_array_size(rejected), 2, "%s", r.body);
     cr_assert_eq(json_integer_value(json_object_get(json_array_get(rejected, 0), "line")), 4);
-    cr_assert_not_null(jstr(json_array_get(rejected, 0), "reason"));
+    cr_assert_not_null(th_jstr(json_array_get(rejected, 0), "reason"));
     cr_assert_eq(json_integer_value(json_object_get(json_array_get(rejected, 1), "line")), 5);
-    cr_assert(strstr(jstr(json_array_get(rejected, 1), "reason"), "duplicate") != NULL, "%s",
+    cr_assert(strstr(th_jstr(json_array_get(rejected, 1), "reason"), "duplicate") != NULL, "%s",
               r.body);
     th_resp_clear(&r);
 
-    req(&r, "GET", t.token, NULL, "/v1/leads?campaign_id=%s", campaign);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/leads?campaign_id=%s", campaign);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert_eq(json_array_size(json_object_get(r.json, "items")), 2, "%s", r.body);
     th_resp_clear(&r);
@@ -609,11 +579,11 @@ Test(api, a_multipart_upload_reads_its_file_part_and_options)
     skip_unless_served(&r, "leads.import");
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert_eq(json_integer_value(json_object_get(r.json, "imported")), 1, "%s", r.body);
-    cr_assert_str_eq(jstr(r.json, "file_name"), "mis leads.csv");
+    cr_assert_str_eq(th_jstr(r.json, "file_name"), "mis leads.csv");
     th_resp_clear(&r);
 
     /* The custom column stays with the lead. */
-    req(&r, "GET", t.token, NULL, "/v1/leads?campaign_id=%s&query=Marta", campaign);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/leads?campaign_id=%s&query=Marta", campaign);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert(strstr(r.body, "Sevilla") != NULL, "%s", r.body);
     th_resp_clear(&r);
@@ -707,30 +677,30 @@ Test(api, one_lead_is_created_with_json_then_read_patched_and_deleted)
     upload(&r, t.token, campaign, "application/json", body, strlen(body), NULL);
     skip_unless_served(&r, "leads.create");
     cr_assert_eq(r.status, 201, "%ld %s", r.status, r.body);
-    lead = xstrdup(jstr(r.json, "id"));
-    cr_assert_str_eq(jstr(r.json, "campaign_id"), campaign);
-    cr_assert_str_eq(jstr(json_object_get(r.json, "fields"), "cargo"), "CEO");
+    lead = th_strdup(th_jstr(r.json, "id"));
+    cr_assert_str_eq(th_jstr(r.json, "campaign_id"), campaign);
+    cr_assert_str_eq(th_jstr(json_object_get(r.json, "fields"), "cargo"), "CEO");
     th_resp_clear(&r);
 
-    req(&r, "GET", t.token, NULL, "/v1/leads/%s", lead);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/leads/%s", lead);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
-    cr_assert_str_eq(jstr(r.json, "name"), "Pedro");
-    cr_assert_str_eq(jstr(r.json, "status"), "pending");
+    cr_assert_str_eq(th_jstr(r.json, "name"), "Pedro");
+    cr_assert_str_eq(th_jstr(r.json, "status"), "pending");
     cr_assert_not_null(json_object_get(r.json, "calls"), "%s", r.body);
     th_resp_clear(&r);
 
-    req(&r, "PATCH", t.token, "{\"email\":\"pedro@example.com\"}", "/v1/leads/%s", lead);
+    th_httpf(&r, "PATCH", t.token, "{\"email\":\"pedro@example.com\"}", "/v1/leads/%s", lead);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
-    cr_assert_str_eq(jstr(r.json, "email"), "pedro@example.com");
+    cr_assert_str_eq(th_jstr(r.json, "email"), "pedro@example.com");
     th_resp_clear(&r);
 
-    req(&r, "DELETE", t.token, NULL, "/v1/leads/%s?erase=maybe", lead);
+    th_httpf(&r, "DELETE", t.token, NULL, "/v1/leads/%s?erase=maybe", lead);
     assert_invalid(&r, "erase");
     th_resp_clear(&r);
-    req(&r, "DELETE", t.token, NULL, "/v1/leads/%s", lead);
+    th_httpf(&r, "DELETE", t.token, NULL, "/v1/leads/%s", lead);
     cr_assert_eq(r.status, 204, "%ld %s", r.status, r.body);
     th_resp_clear(&r);
-    req(&r, "GET", t.token, NULL, "/v1/leads/%s", lead);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/leads/%s", lead);
     cr_assert_eq(r.status, 404, "%ld %s", r.status, r.body);
     th_resp_clear(&r);
 
@@ -758,15 +728,15 @@ Test(api, an_import_is_read_back_by_its_id)
     upload(&r, t.token, campaign, "text/csv", csv, strlen(csv), "file_name=una.csv");
     skip_unless_served(&r, "leads.import");
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
-    import = xstrdup(jstr(r.json, "import_id"));
+    import = th_strdup(th_jstr(r.json, "import_id"));
     th_resp_clear(&r);
 
-    req(&r, "GET", t.token, NULL, "/v1/imports/%s", import);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/imports/%s", import);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
-    cr_assert_str_eq(jstr(r.json, "status"), "done");
-    cr_assert_str_eq(jstr(r.json, "file_name"), "una.csv");
+    cr_assert_str_eq(th_jstr(r.json, "status"), "done");
+    cr_assert_str_eq(th_jstr(r.json, "file_name"), "una.csv");
     th_resp_clear(&r);
-    req(&r, "GET", t.token, NULL, "/v1/imports?campaign_id=%s", campaign);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/imports?campaign_id=%s", campaign);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert(listed(&r, import), "%s", r.body);
     th_resp_clear(&r);
@@ -791,8 +761,8 @@ Test(api, the_do_not_call_list_adds_checks_lists_and_removes)
     th_http(&r, "POST", "/v1/dnc", t.token, body);
     skip_unless_served(&r, "dnc.add");
     cr_assert_eq(r.status, 201, "%ld %s", r.status, r.body);
-    cr_assert_str_eq(jstr(r.json, "phone_e164"), e164);
-    cr_assert_str_eq(jstr(r.json, "source"), "manual");
+    cr_assert_str_eq(th_jstr(r.json, "phone_e164"), e164);
+    cr_assert_str_eq(th_jstr(r.json, "source"), "manual");
     cr_assert(json_is_false(json_object_get(r.json, "already_listed")), "%s", r.body);
     th_resp_clear(&r);
     th_http(&r, "POST", "/v1/dnc", t.token, body);
@@ -810,7 +780,7 @@ Test(api, the_do_not_call_list_adds_checks_lists_and_removes)
     cr_assert(strstr(r.body, e164) != NULL, "%s", r.body);
     th_resp_clear(&r);
 
-    req(&r, "DELETE", t.token, NULL, "/v1/dnc/%%2B34%s?reason=mistake", a);
+    th_httpf(&r, "DELETE", t.token, NULL, "/v1/dnc/%%2B34%s?reason=mistake", a);
     cr_assert_eq(r.status, 204, "%ld %s", r.status, r.body);
     th_resp_clear(&r);
     th_http(&r, "POST", "/v1/dnc/check", t.token, body);
@@ -841,7 +811,7 @@ static bool calls_created(void *arg)
     struct th_resp r;
     bool ok;
 
-    req(&r, "GET", w->token, NULL, "/v1/calls?campaign_id=%s", w->campaign);
+    th_httpf(&r, "GET", w->token, NULL, "/v1/calls?campaign_id=%s", w->campaign);
     ok = r.status == 200 && json_array_size(json_object_get(r.json, "items")) >= w->want;
     th_resp_clear(&r);
     return ok;
@@ -859,7 +829,7 @@ static char *campaign_with_lead(const char *token, char **lead)
     upload(&r, token, campaign, "application/json", body, strlen(body), NULL);
     skip_unless_served(&r, "leads.create");
     cr_assert_eq(r.status, 201, "%ld %s", r.status, r.body);
-    *lead = xstrdup(jstr(r.json, "id"));
+    *lead = th_strdup(th_jstr(r.json, "id"));
     th_resp_clear(&r);
     cr_assert(th_wait_until(calls_created, &w, WAIT_MS), "the lead's first call never appeared");
     return campaign;
@@ -874,10 +844,10 @@ Test(api, a_manual_call_is_created_read_rescheduled_and_canceled)
 
     tenant_new(&t);
     campaign = campaign_with_lead(t.token, &lead);
-    req(&r, "GET", t.token, NULL, "/v1/calls?campaign_id=%s&lead_id=%s&kind=first", campaign, lead);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/calls?campaign_id=%s&lead_id=%s&kind=first", campaign, lead);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert_eq(json_array_size(json_object_get(r.json, "items")), 1, "%s", r.body);
-    cr_assert_str_eq(jstr(json_array_get(json_object_get(r.json, "items"), 0), "status"),
+    cr_assert_str_eq(th_jstr(json_array_get(json_object_get(r.json, "items"), 0), "status"),
                      "created");
     th_resp_clear(&r);
 
@@ -887,13 +857,13 @@ Test(api, a_manual_call_is_created_read_rescheduled_and_canceled)
              campaign, lead);
     th_http(&r, "POST", "/v1/calls", t.token, body);
     cr_assert_eq(r.status, 201, "%ld %s", r.status, r.body);
-    call = xstrdup(jstr(r.json, "id"));
-    cr_assert_str_eq(jstr(r.json, "kind"), "manual");
-    cr_assert_str_eq(jstr(r.json, "reason"), "asked for a call");
-    cr_assert_str_eq(jstr(r.json, "status"), "scheduled");
+    call = th_strdup(th_jstr(r.json, "id"));
+    cr_assert_str_eq(th_jstr(r.json, "kind"), "manual");
+    cr_assert_str_eq(th_jstr(r.json, "reason"), "asked for a call");
+    cr_assert_str_eq(th_jstr(r.json, "status"), "scheduled");
     th_resp_clear(&r);
 
-    req(&r, "GET", t.token, NULL, "/v1/calls/%s", call);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/calls/%s", call);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert(json_is_array(json_object_get(r.json, "transcript")), "%s", r.body);
     cr_assert(json_is_null(json_object_get(r.json, "analysis")), "%s", r.body);
@@ -902,29 +872,29 @@ Test(api, a_manual_call_is_created_read_rescheduled_and_canceled)
     cr_assert_geq(json_array_size(transitions), 1, "%s", r.body);
     th_resp_clear(&r);
 
-    req(&r, "POST", t.token, "{\"at_unix_ms\":\"2036-01-08T10:00:00+01:00\",\"reason\":\"later\"}",
+    th_httpf(&r, "POST", t.token, "{\"at_unix_ms\":\"2036-01-08T10:00:00+01:00\",\"reason\":\"later\"}",
         "/v1/calls/%s/reschedule", call);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert_geq(json_integer_value(json_object_get(r.json, "scheduled_unix_ms")), 2083395600000LL,
                   "%s", r.body);
     th_resp_clear(&r);
 
-    req(&r, "POST", t.token, "{\"reason\":\"changed my mind\"}", "/v1/calls/%s/cancel", call);
+    th_httpf(&r, "POST", t.token, "{\"reason\":\"changed my mind\"}", "/v1/calls/%s/cancel", call);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
-    cr_assert_str_eq(jstr(r.json, "status"), "canceled");
+    cr_assert_str_eq(th_jstr(r.json, "status"), "canceled");
     th_resp_clear(&r);
-    req(&r, "GET", t.token, NULL, "/v1/calls?campaign_id=%s&status=canceled", campaign);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/calls?campaign_id=%s&status=canceled", campaign);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert(listed(&r, call), "%s", r.body);
     th_resp_clear(&r);
 
     /* The lead shows its calls. */
-    req(&r, "GET", t.token, NULL, "/v1/leads/%s", lead);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/leads/%s", lead);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert_geq(json_array_size(json_object_get(r.json, "calls")), 2, "%s", r.body);
     th_resp_clear(&r);
 
-    req(&r, "POST", t.token, "{\"at_unix_ms\":\"tomorrow\"}", "/v1/calls/%s/reschedule", call);
+    th_httpf(&r, "POST", t.token, "{\"at_unix_ms\":\"tomorrow\"}", "/v1/calls/%s/reschedule", call);
     assert_invalid(&r, "at_unix_ms");
     th_resp_clear(&r);
     free(call);
@@ -944,7 +914,7 @@ static bool call_analysed(void *arg)
     struct th_resp r;
     bool ok;
 
-    req(&r, "GET", a->token, NULL, "/v1/calls/%s", a->call);
+    th_httpf(&r, "GET", a->token, NULL, "/v1/calls/%s", a->call);
     ok = r.status == 200 && json_is_object(json_object_get(r.json, "analysis"));
     th_resp_clear(&r);
     return ok;
@@ -966,8 +936,8 @@ Test(api, a_call_is_shown_with_its_analysis)
 
     tenant_new(&t);
     campaign = campaign_with_lead(t.token, &lead);
-    req(&r, "GET", t.token, NULL, "/v1/calls?campaign_id=%s", campaign);
-    call = xstrdup(jstr(json_array_get(json_object_get(r.json, "items"), 0), "id"));
+    th_httpf(&r, "GET", t.token, NULL, "/v1/calls?campaign_id=%s", campaign);
+    call = th_strdup(th_jstr(json_array_get(json_object_get(r.json, "items"), 0), "id"));
     th_resp_clear(&r);
 
     /* Media's part: the call's end with its transcript, on JetStream. The
@@ -1010,13 +980,13 @@ Test(api, a_call_is_shown_with_its_analysis)
     wait.token = t.token;
     wait.call = call;
     if (!th_wait_until(call_analysed, &wait, WAIT_MS)) {
-        req(&r, "GET", t.token, NULL, "/v1/calls/%s", call);
+        th_httpf(&r, "GET", t.token, NULL, "/v1/calls/%s", call);
         cr_assert_fail("no analysis joined to the call: %s", r.body);
     }
-    req(&r, "GET", t.token, NULL, "/v1/calls/%s", call);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/calls/%s", call);
     analysis = json_object_get(r.json, "analysis");
-    cr_assert_str_eq(jstr(analysis, "call_id"), call);
-    cr_assert_not_null(jstr(analysis, "outcome"), "%s", r.body);
+    cr_assert_str_eq(th_jstr(analysis, "call_id"), call);
+    cr_assert_not_null(th_jstr(analysis, "outcome"), "%s", r.body);
     th_resp_clear(&r);
     oc_bus_free(bus);
     free(call);
@@ -1044,8 +1014,8 @@ Test(api, a_new_tenant_starts_with_trial_credits)
     cr_assert(json_is_array(items), "%s", r.body);
     cr_assert(json_object_get(r.json, "next_cursor") != NULL, "%s", r.body);
     for (size_t i = 0; i < json_array_size(items); i++)
-        trial |= jstr(json_array_get(items, i), "kind") != NULL &&
-                 strcmp(jstr(json_array_get(items, i), "kind"), "trial") == 0;
+        trial |= th_jstr(json_array_get(items, i), "kind") != NULL &&
+                 strcmp(th_jstr(json_array_get(items, i), "kind"), "trial") == 0;
     cr_assert(trial, "no trial entry in the ledger: %s", r.body);
     th_resp_clear(&r);
     th_http(&r, "GET", "/v1/credits?kinds=gift", t.token, NULL);
@@ -1082,13 +1052,13 @@ Test(api, another_tenant_gets_404_for_the_first_tenants_things)
     tenant_new(&a);
     tenant_new(&b);
     assistant = assistant_for(a.token);
-    req(&r, "GET", a.token, NULL, "/v1/assistants/%s", assistant);
+    th_httpf(&r, "GET", a.token, NULL, "/v1/assistants/%s", assistant);
     real_assistant = r.status == 200;
     th_resp_clear(&r);
     number = number_for(a.token);
     campaign = campaign_with_lead(a.token, &lead);
-    req(&r, "GET", a.token, NULL, "/v1/calls?campaign_id=%s", campaign);
-    call = xstrdup(jstr(json_array_get(json_object_get(r.json, "items"), 0), "id"));
+    th_httpf(&r, "GET", a.token, NULL, "/v1/calls?campaign_id=%s", campaign);
+    call = th_strdup(th_jstr(json_array_get(json_object_get(r.json, "items"), 0), "id"));
     th_resp_clear(&r);
 
     const char *paths[] = {"/v1/campaigns/%s", "/v1/calls/%s", "/v1/leads/%s", "/v1/numbers/%s",
@@ -1097,19 +1067,19 @@ Test(api, another_tenant_gets_404_for_the_first_tenants_things)
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
         if (i == 4 && !real_assistant)
             continue;
-        req(&r, "GET", b.token, NULL, paths[i], ids[i]);
+        th_httpf(&r, "GET", b.token, NULL, paths[i], ids[i]);
         cr_assert_eq(r.status, 404, "%s of A read by B: %ld %s", paths[i], r.status, r.body);
         th_resp_clear(&r);
     }
 
     /* Nor can B change them, or find them in its lists. */
-    req(&r, "PATCH", b.token, "{\"name\":\"mine now\"}", "/v1/campaigns/%s", campaign);
+    th_httpf(&r, "PATCH", b.token, "{\"name\":\"mine now\"}", "/v1/campaigns/%s", campaign);
     cr_assert_eq(r.status, 404, "%ld %s", r.status, r.body);
     th_resp_clear(&r);
-    req(&r, "POST", b.token, NULL, "/v1/campaigns/%s/start", campaign);
+    th_httpf(&r, "POST", b.token, NULL, "/v1/campaigns/%s/start", campaign);
     cr_assert_eq(r.status, 404, "%ld %s", r.status, r.body);
     th_resp_clear(&r);
-    req(&r, "POST", b.token, "{\"reason\":\"x\"}", "/v1/calls/%s/cancel", call);
+    th_httpf(&r, "POST", b.token, "{\"reason\":\"x\"}", "/v1/calls/%s/cancel", call);
     cr_assert_eq(r.status, 404, "%ld %s", r.status, r.body);
     th_resp_clear(&r);
     snprintf(body, sizeof(body), "{\"campaign_id\":\"%s\",\"lead_id\":\"%s\"}", campaign, lead);
@@ -1120,14 +1090,14 @@ Test(api, another_tenant_gets_404_for_the_first_tenants_things)
     cr_assert(r.status == 404 || r.status == 400, "B uploaded into A's campaign: %ld %s", r.status,
               r.body);
     th_resp_clear(&r);
-    req(&r, "GET", b.token, NULL, "/v1/calls?campaign_id=%s", campaign);
+    th_httpf(&r, "GET", b.token, NULL, "/v1/calls?campaign_id=%s", campaign);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert_eq(json_array_size(json_object_get(r.json, "items")), 0, "%s", r.body);
     th_resp_clear(&r);
     th_http(&r, "GET", "/v1/campaigns", b.token, NULL);
     cr_assert(!listed(&r, campaign), "%s", r.body);
     th_resp_clear(&r);
-    req(&r, "GET", b.token, NULL, "/v1/leads?campaign_id=%s", campaign);
+    th_httpf(&r, "GET", b.token, NULL, "/v1/leads?campaign_id=%s", campaign);
     cr_assert_eq(json_array_size(json_object_get(r.json, "items")), 0, "%s", r.body);
     th_resp_clear(&r);
 
@@ -1202,13 +1172,13 @@ Test(api, events_of_the_api_itself_reach_the_stream)
     tenant_new(&t);
     campaign = campaign_for(t.token);
     events_open(&c, t.token);
-    req(&r, "POST", t.token, NULL, "/v1/campaigns/%s/start", campaign);
+    th_httpf(&r, "POST", t.token, NULL, "/v1/campaigns/%s/start", campaign);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     th_resp_clear(&r);
     snprintf(want, sizeof(want), "\"campaign_id\":\"%s\"", campaign);
     cr_assert(raw_wait(&c, "event: campaign.state_changed\n", 5000), "%s", c.buf);
     cr_assert(raw_wait(&c, want, 5000), "%s", c.buf);
-    req(&r, "POST", t.token, NULL, "/v1/campaigns/%s/stop", campaign);
+    th_httpf(&r, "POST", t.token, NULL, "/v1/campaigns/%s/stop", campaign);
     th_resp_clear(&r);
     raw_close(&c);
     free(campaign);

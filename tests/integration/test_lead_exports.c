@@ -42,42 +42,12 @@ struct tenant {
     char *user_id;
 };
 
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s != NULL ? s : "");
-
-    cr_assert_not_null(d);
-    return d;
-}
-
-static const char *jstr(const json_t *obj, const char *key)
-{
-    json_t *v = obj != NULL ? json_object_get(obj, key) : NULL;
-
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 static long long jint(const json_t *obj, const char *key)
 {
     json_t *v = obj != NULL ? json_object_get(obj, key) : NULL;
 
     cr_assert(json_is_integer(v), "no integer \"%s\"", key);
     return (long long)json_integer_value(v);
-}
-
-/* A request to a formatted path. */
-static void req(struct th_resp *r, const char *method, const char *token, const char *body,
-                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void req(struct th_resp *r, const char *method, const char *token, const char *body,
-                const char *fmt, ...)
-{
-    char path[1024];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(path, sizeof(path), fmt, ap);
-    va_end(ap);
-    th_http(r, method, path, token, body);
 }
 
 static void tenant_new(struct tenant *t)
@@ -87,7 +57,7 @@ static void tenant_new(struct tenant *t)
     th_signup(&t->token, &t->id, &t->email, NULL);
     th_http(&r, "GET", "/v1/me", t->token, NULL);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
-    t->user_id = xstrdup(jstr(r.json, "user_id"));
+    t->user_id = th_strdup(th_jstr(r.json, "user_id"));
     th_resp_clear(&r);
 }
 
@@ -104,7 +74,7 @@ static char *fresh_id(void)
     char id[37];
 
     cr_assert_eq(oc_uuid_v4(id), OC_OK);
-    return xstrdup(id);
+    return th_strdup(id);
 }
 
 /* Spanish mobile numbers of this run, "6xxxxxxxx" (national) for i < 10^6. */
@@ -350,10 +320,10 @@ Test(lead_exports, rejected_rows_download_then_reimport_once_fixed)
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert_eq(jint(r.json, "imported"), 2, "%s", r.body);
     cr_assert_eq(jint(r.json, "rejected_count"), 4, "%s", r.body);
-    import = xstrdup(jstr(r.json, "import_id"));
+    import = th_strdup(th_jstr(r.json, "import_id"));
     th_resp_clear(&r);
 
-    req(&r, "GET", t.token, NULL, "/v1/imports/%s/rejected.csv", import);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/imports/%s/rejected.csv", import);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert_not_null(r.content_type);
     cr_assert_eq(strncmp(r.content_type, "text/csv", 8), 0, "%s", r.content_type);
@@ -386,7 +356,7 @@ Test(lead_exports, rejected_rows_download_then_reimport_once_fixed)
 
     /* The user fixes rows where they are (not all of them) and sends the
      * file back as it is, reason column and all. */
-    fixed = xstrdup(r.body);
+    fixed = th_strdup(r.body);
     th_resp_clear(&r);
     snprintf(line, sizeof(line), "Luis,%s,", p[3]);
     replace(&fixed, "Luis,abc,", line);
@@ -400,11 +370,11 @@ Test(lead_exports, rejected_rows_download_then_reimport_once_fixed)
     cr_assert_eq(jint(r.json, "imported"), 3, "every fixed row goes in: %s\n%s", r.body, fixed);
     cr_assert_eq(jint(r.json, "rejected_count"), 1, "%s", r.body);
     free(import);
-    import = xstrdup(jstr(r.json, "import_id"));
+    import = th_strdup(th_jstr(r.json, "import_id"));
     th_resp_clear(&r);
 
     /* The reason column went nowhere: the leads carry only the file's own. */
-    req(&r, "GET", t.token, NULL, "/v1/leads?import_id=%s&limit=100", import);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/leads?import_id=%s&limit=100", import);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert_eq(json_array_size(json_object_get(r.json, "items")), 3, "%s", r.body);
     cr_assert_null(strstr(r.body, "rejected_reason"), "%s", r.body);
@@ -416,7 +386,7 @@ Test(lead_exports, rejected_rows_download_then_reimport_once_fixed)
 
     /* The row left unfixed comes round again in the same shape: one reason
      * column, the new one (its line in the second file). */
-    req(&r, "GET", t.token, NULL, "/v1/imports/%s/rejected.csv", import);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/imports/%s/rejected.csv", import);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     csv_read(&c, r.body, ',');
     cr_assert_eq(c.n, 2, "%s", r.body);
@@ -428,7 +398,7 @@ Test(lead_exports, rejected_rows_download_then_reimport_once_fixed)
     cr_assert_eq(strncmp(c.rows[1][4], "line 3: ", 8), 0, "%s", c.rows[1][4]);
     csv_free(&c);
     free(fixed);
-    fixed = xstrdup(r.body);
+    fixed = th_strdup(r.body);
     th_resp_clear(&r);
     replace(&fixed, "eva@,", "eva@example.com,");
     upload(&r, t.token, campaign, fixed, strlen(fixed), NULL);
@@ -436,15 +406,15 @@ Test(lead_exports, rejected_rows_download_then_reimport_once_fixed)
     cr_assert_eq(jint(r.json, "imported"), 1, "%s\n%s", r.body, fixed);
     cr_assert_eq(jint(r.json, "rejected_count"), 0, "%s", r.body);
     free(import);
-    import = xstrdup(jstr(r.json, "import_id"));
+    import = th_strdup(th_jstr(r.json, "import_id"));
     th_resp_clear(&r);
 
     /* Nothing rejected: the download is the header alone. */
-    req(&r, "GET", t.token, NULL, "/v1/imports/%s/rejected.csv", import);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/imports/%s/rejected.csv", import);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert_str_eq(r.body, "Nombre,Teléfono,Email,Ciudad,rejected_reason\r\n");
     th_resp_clear(&r);
-    req(&r, "GET", t.token, NULL, "/v1/leads?campaign_id=%s&limit=100", campaign);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/leads?campaign_id=%s&limit=100", campaign);
     cr_assert_eq(json_array_size(json_object_get(r.json, "items")), 6, "%s", r.body);
     th_resp_clear(&r);
 
@@ -477,8 +447,8 @@ Test(lead_exports, a_rejected_file_sent_back_unchanged_is_refused_row_for_row)
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert_eq(jint(r.json, "imported"), 2, "%s", r.body);
     cr_assert_eq(jint(r.json, "rejected_count"), 2, "%s", r.body);
-    cr_assert_str_eq(jstr(r.json, "delimiter"), ";");
-    import = xstrdup(jstr(r.json, "import_id"));
+    cr_assert_str_eq(th_jstr(r.json, "delimiter"), ";");
+    import = th_strdup(th_jstr(r.json, "import_id"));
     th_resp_clear(&r);
 
     /* On the wire: chunked, named after the uploaded file. */
@@ -533,17 +503,17 @@ Test(lead_exports, rejected_rows_of_nothing_or_of_a_bad_request_are_errors)
     char *nobody = fresh_id();
 
     tenant_new(&t);
-    req(&r, "GET", t.token, NULL, "/v1/imports/%s/rejected.csv", nobody);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/imports/%s/rejected.csv", nobody);
     cr_assert_eq(r.status, 404, "%ld %s", r.status, r.body);
     cr_assert_str_eq(th_error_code(&r), "not_found");
     th_resp_clear(&r);
     th_http(&r, "GET", "/v1/imports/not-an-id/rejected.csv", t.token, NULL);
     cr_assert_eq(r.status, 404, "%ld %s", r.status, r.body);
     th_resp_clear(&r);
-    req(&r, "GET", t.token, NULL, "/v1/imports/%s/rejected.csv?format=json", nobody);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/imports/%s/rejected.csv?format=json", nobody);
     cr_assert_eq(r.status, 400, "%ld %s", r.status, r.body);
     th_resp_clear(&r);
-    req(&r, "GET", NULL, NULL, "/v1/imports/%s/rejected.csv", nobody);
+    th_httpf(&r, "GET", NULL, NULL, "/v1/imports/%s/rejected.csv", nobody);
     cr_assert_eq(r.status, 401, "%ld %s", r.status, r.body);
     th_resp_clear(&r);
     free(nobody);
@@ -601,7 +571,7 @@ Test(lead_exports, leads_export_as_csv_and_json_with_what_was_imported)
     th_resp_clear(&r);
 
     /* JSON: one array, every lead once, as imported. */
-    req(&r, "GET", t.token, NULL, "/v1/campaigns/%s/leads/export?format=json", campaign);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/campaigns/%s/leads/export?format=json", campaign);
     cr_assert_eq(r.status, 200, "%ld %.300s", r.status, r.body);
     cr_assert_eq(strncmp(r.content_type, "application/json", 16), 0, "%s", r.content_type);
     cr_assert(json_is_array(r.json), "not one JSON array: %.300s", r.body);
@@ -609,23 +579,23 @@ Test(lead_exports, leads_export_as_csv_and_json_with_what_was_imported)
     cr_assert_eq(json_array_size(items), MANY_LEADS);
     for (size_t i = 0; i < json_array_size(items); i++) {
         json_t *lead = json_array_get(items, i);
-        const struct expected_lead *w = find_lead(want, MANY_LEADS, jstr(lead, "phone_e164"));
+        const struct expected_lead *w = find_lead(want, MANY_LEADS, th_jstr(lead, "phone_e164"));
 
-        cr_assert_not_null(w, "a lead that was not imported: %s", jstr(lead, "phone_e164"));
+        cr_assert_not_null(w, "a lead that was not imported: %s", th_jstr(lead, "phone_e164"));
         cr_assert_not(seen[w - want], "%s twice", w->phone);
         seen[w - want] = true;
-        cr_assert_str_eq(jstr(lead, "name"), w->name);
-        cr_assert_str_eq(jstr(lead, "campaign_id"), campaign);
-        cr_assert_str_eq(jstr(lead, "status"), "pending");
-        cr_assert_str_eq(jstr(json_object_get(lead, "fields"), "Ciudad"), w->city);
+        cr_assert_str_eq(th_jstr(lead, "name"), w->name);
+        cr_assert_str_eq(th_jstr(lead, "campaign_id"), campaign);
+        cr_assert_str_eq(th_jstr(lead, "status"), "pending");
+        cr_assert_str_eq(th_jstr(json_object_get(lead, "fields"), "Ciudad"), w->city);
         /* File order: the created time then the id keep the rows in line. */
         cr_assert_eq(jint(lead, "line"), (long long)(w - want) + 2, "lead %zu", i);
     }
-    lead_id = xstrdup(jstr(json_array_get(items, 10), "id"));
+    lead_id = th_strdup(th_jstr(json_array_get(items, 10), "id"));
     th_resp_clear(&r);
 
     /* CSV: the lead's fields as columns, custom fields as one JSON cell. */
-    req(&r, "GET", t.token, NULL, "/v1/campaigns/%s/leads/export", campaign);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/campaigns/%s/leads/export", campaign);
     cr_assert_eq(r.status, 200, "%ld %.300s", r.status, r.body);
     cr_assert_eq(strncmp(r.content_type, "text/csv", 8), 0, "%s", r.content_type);
     csv_read(&c, r.body, ',');
@@ -647,7 +617,7 @@ Test(lead_exports, leads_export_as_csv_and_json_with_what_was_imported)
             cr_assert_gt(atoll(c.rows[i][created]), 1600000000000LL);
             f = json_loads(c.rows[i][fields], 0, NULL);
             cr_assert_not_null(f, "row %zu: fields is not JSON: %s", i, c.rows[i][fields]);
-            cr_assert_str_eq(jstr(f, "Ciudad"), w->city);
+            cr_assert_str_eq(th_jstr(f, "Ciudad"), w->city);
             json_decref(f);
             if (i == 11)
                 cr_assert_str_eq(c.rows[i][id], lead_id, "the same order as the JSON");
@@ -662,21 +632,21 @@ Test(lead_exports, leads_export_as_csv_and_json_with_what_was_imported)
     th_http(&r, "POST", "/v1/dnc", t.token, dnc_body);
     cr_assert_eq(r.status, 201, "%ld %s", r.status, r.body);
     th_resp_clear(&r);
-    req(&r, "GET", t.token, NULL, "/v1/campaigns/%s/leads/export?format=json&status=do_not_call",
+    th_httpf(&r, "GET", t.token, NULL, "/v1/campaigns/%s/leads/export?format=json&status=do_not_call",
         campaign);
     cr_assert_eq(r.status, 200, "%ld %.300s", r.status, r.body);
     cr_assert_eq(json_array_size(r.json), 1, "%s", r.body);
-    cr_assert_str_eq(jstr(json_array_get(r.json, 0), "name"), want[5].name);
+    cr_assert_str_eq(th_jstr(json_array_get(r.json, 0), "name"), want[5].name);
     th_resp_clear(&r);
 
-    req(&r, "GET", t.token, NULL, "/v1/campaigns/%s/leads/export?format=xml", campaign);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/campaigns/%s/leads/export?format=xml", campaign);
     cr_assert_eq(r.status, 400, "%ld %s", r.status, r.body);
     cr_assert(strstr(r.body, "format") != NULL, "%s", r.body);
     th_resp_clear(&r);
-    req(&r, "GET", t.token, NULL, "/v1/campaigns/%s/leads/export?limit=5", campaign);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/campaigns/%s/leads/export?limit=5", campaign);
     cr_assert_eq(r.status, 400, "%ld %s", r.status, r.body);
     th_resp_clear(&r);
-    req(&r, "GET", t.token, NULL, "/v1/campaigns/%s/leads/export?campaign_id=%s", campaign,
+    th_httpf(&r, "GET", t.token, NULL, "/v1/campaigns/%s/leads/export?campaign_id=%s", campaign,
         campaign);
     cr_assert_eq(r.status, 400, "%ld %s", r.status, r.body);
     th_resp_clear(&r);
@@ -736,11 +706,11 @@ Test(lead_exports, a_do_not_call_file_is_imported_with_counts_and_each_refused_r
     rejected = json_object_get(r.json, "rejected");
     cr_assert_eq(json_array_size(rejected), 2, "%s", r.body);
     cr_assert_eq(jint(json_array_get(rejected, 0), "line"), 4);
-    cr_assert_str_eq(jstr(json_array_get(rejected, 0), "code"), "invalid_phone");
-    cr_assert(strstr(jstr(json_array_get(rejected, 0), "reason"), "abc") != NULL, "%s", r.body);
-    cr_assert_str_eq(jstr(json_array_get(rejected, 0), "raw"), "Mal,abc");
+    cr_assert_str_eq(th_jstr(json_array_get(rejected, 0), "code"), "invalid_phone");
+    cr_assert(strstr(th_jstr(json_array_get(rejected, 0), "reason"), "abc") != NULL, "%s", r.body);
+    cr_assert_str_eq(th_jstr(json_array_get(rejected, 0), "raw"), "Mal,abc");
     cr_assert_eq(jint(json_array_get(rejected, 1), "line"), 5);
-    cr_assert_str_eq(jstr(json_array_get(rejected, 1), "code"), "missing_phone");
+    cr_assert_str_eq(th_jstr(json_array_get(rejected, 1), "code"), "missing_phone");
     th_resp_clear(&r);
 
     /* The entries carry the import's reason, risk and source. */
@@ -749,9 +719,9 @@ Test(lead_exports, a_do_not_call_file_is_imported_with_counts_and_each_refused_r
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert(json_is_true(json_object_get(r.json, "listed")), "%s", r.body);
     entry = json_object_get(r.json, "entry");
-    cr_assert_str_eq(jstr(entry, "source"), "import");
-    cr_assert_str_eq(jstr(entry, "reason"), "lista Robinson");
-    cr_assert_str_eq(jstr(entry, "risk"), "high");
+    cr_assert_str_eq(th_jstr(entry, "source"), "import");
+    cr_assert_str_eq(th_jstr(entry, "reason"), "lista Robinson");
+    cr_assert_str_eq(th_jstr(entry, "risk"), "high");
     th_resp_clear(&r);
 
     /* As a form, options beside the file, like a lead upload. */
@@ -774,7 +744,7 @@ Test(lead_exports, a_do_not_call_file_is_imported_with_counts_and_each_refused_r
     cr_assert_eq(jint(r.json, "rejected_count"), 0, "%s", r.body);
     th_resp_clear(&r);
     snprintf(e164, sizeof(e164), "+34%s", p[3]);
-    req(&r, "GET", t.token, NULL, "/v1/dnc?query=%s", p[3]);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/dnc?query=%s", p[3]);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert(strstr(r.body, e164) != NULL, "%s", r.body);
     cr_assert(strstr(r.body, "pidió no llamar") != NULL, "%s", r.body);
@@ -850,7 +820,7 @@ Test(lead_exports, the_do_not_call_list_exports_and_goes_back_in_elsewhere)
     }
     cr_assert(seen[0] && seen[1] && seen[2], "%s", r.body);
     csv_free(&c);
-    exported = xstrdup(r.body);
+    exported = th_strdup(r.body);
     th_resp_clear(&r);
 
     th_http(&r, "GET", "/v1/dnc/export?format=json&source=import", a.token, NULL);
@@ -858,7 +828,7 @@ Test(lead_exports, the_do_not_call_list_exports_and_goes_back_in_elsewhere)
     cr_assert(json_is_array(r.json), "%s", r.body);
     cr_assert_eq(json_array_size(r.json), 2, "%s", r.body);
     for (size_t i = 0; i < 2; i++)
-        cr_assert_str_eq(jstr(json_array_get(r.json, i), "source"), "import");
+        cr_assert_str_eq(th_jstr(json_array_get(r.json, i), "source"), "import");
     th_resp_clear(&r);
 
     /* Another account takes the export as it is. */
@@ -887,10 +857,10 @@ static json_t *history_entry(json_t *items, const char *phone_national, const ch
 {
     for (size_t i = 0; i < json_array_size(items); i++) {
         json_t *e = json_array_get(items, i);
-        const char *e164 = jstr(e, "phone_e164");
+        const char *e164 = th_jstr(e, "phone_e164");
 
         if (e164 != NULL && strcmp(e164 + 3, phone_national) == 0 &&
-            strcmp(jstr(e, "action"), action) == 0)
+            strcmp(th_jstr(e, "action"), action) == 0)
             return e;
     }
     return NULL;
@@ -914,7 +884,7 @@ Test(lead_exports, the_audit_trail_says_who_did_what_when_and_why)
     th_http(&r, "POST", "/v1/dnc", t.token, body);
     cr_assert_eq(r.status, 201, "%ld %s", r.status, r.body);
     th_resp_clear(&r);
-    req(&r, "DELETE", t.token, NULL, "/v1/dnc/%%2B34%s?reason=error", p[0]);
+    th_httpf(&r, "DELETE", t.token, NULL, "/v1/dnc/%%2B34%s?reason=error", p[0]);
     cr_assert_eq(r.status, 204, "%ld %s", r.status, r.body);
     th_resp_clear(&r);
     snprintf(csv, sizeof(csv), "phone\n%s\n", p[1]);
@@ -929,23 +899,23 @@ Test(lead_exports, the_audit_trail_says_who_did_what_when_and_why)
     cr_assert(json_is_null(json_object_get(r.json, "next_cursor")), "%s", r.body);
     e = history_entry(items, p[0], "added");
     cr_assert_not_null(e, "%s", r.body);
-    cr_assert_str_eq(jstr(e, "source"), "manual");
-    cr_assert_str_eq(jstr(e, "reason"), "pidió");
-    cr_assert_str_eq(jstr(e, "risk"), "medium");
-    cr_assert_str_eq(jstr(e, "actor"), t.user_id, "who: %s", r.body);
+    cr_assert_str_eq(th_jstr(e, "source"), "manual");
+    cr_assert_str_eq(th_jstr(e, "reason"), "pidió");
+    cr_assert_str_eq(th_jstr(e, "risk"), "medium");
+    cr_assert_str_eq(th_jstr(e, "actor"), t.user_id, "who: %s", r.body);
     cr_assert_gt(jint(e, "at_unix_ms"), before, "when: %s", r.body);
     e = history_entry(items, p[0], "removed");
     cr_assert_not_null(e, "%s", r.body);
-    cr_assert_str_eq(jstr(e, "reason"), "error");
-    cr_assert_str_eq(jstr(e, "actor"), t.user_id);
+    cr_assert_str_eq(th_jstr(e, "reason"), "error");
+    cr_assert_str_eq(th_jstr(e, "actor"), t.user_id);
     e = history_entry(items, p[1], "added");
     cr_assert_not_null(e, "%s", r.body);
-    cr_assert_str_eq(jstr(e, "source"), "import");
-    cr_assert_str_eq(jstr(e, "reason"), "fichero");
+    cr_assert_str_eq(th_jstr(e, "source"), "import");
+    cr_assert_str_eq(th_jstr(e, "reason"), "fichero");
     th_resp_clear(&r);
 
     /* One number's story, in any format, and page by page. */
-    req(&r, "GET", t.token, NULL, "/v1/dnc/history?phone=%s&default_region=ES", p[0]);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/dnc/history?phone=%s&default_region=ES", p[0]);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     items = json_object_get(r.json, "items");
     cr_assert_eq(json_array_size(items), 2, "%s", r.body);
@@ -955,7 +925,7 @@ Test(lead_exports, the_audit_trail_says_who_did_what_when_and_why)
     th_http(&r, "GET", "/v1/dnc/history?limit=2", t.token, NULL);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert_eq(json_array_size(json_object_get(r.json, "items")), 2, "%s", r.body);
-    cr_assert_not_null(jstr(r.json, "next_cursor"), "%s", r.body);
+    cr_assert_not_null(th_jstr(r.json, "next_cursor"), "%s", r.body);
     th_resp_clear(&r);
     th_http(&r, "GET", "/v1/dnc/history?actor=me", t.token, NULL);
     cr_assert_eq(r.status, 400, "%ld %s", r.status, r.body);
@@ -988,13 +958,13 @@ Test(lead_exports, a_batch_check_answers_each_number_in_order)
     cr_assert_eq(json_array_size(results), 4, "%s", r.body);
     snprintf(e164, sizeof(e164), "+34%s", p[0]);
     cr_assert(json_is_true(json_object_get(json_array_get(results, 0), "listed")), "%s", r.body);
-    cr_assert_str_eq(jstr(json_array_get(results, 0), "phone_e164"), e164);
-    cr_assert_eq(strncmp(jstr(json_array_get(results, 0), "phone"), p[0], 3), 0,
+    cr_assert_str_eq(th_jstr(json_array_get(results, 0), "phone_e164"), e164);
+    cr_assert_eq(strncmp(th_jstr(json_array_get(results, 0), "phone"), p[0], 3), 0,
                  "the number as given");
     cr_assert(json_is_false(json_object_get(json_array_get(results, 1), "listed")), "%s", r.body);
     cr_assert(json_is_false(json_object_get(json_array_get(results, 2), "listed")), "%s", r.body);
-    cr_assert_str_eq(jstr(json_array_get(results, 2), "phone"), "abc");
-    cr_assert_str_eq(jstr(json_array_get(results, 2), "phone_e164"), "", "not a number");
+    cr_assert_str_eq(th_jstr(json_array_get(results, 2), "phone"), "abc");
+    cr_assert_str_eq(th_jstr(json_array_get(results, 2), "phone_e164"), "", "not a number");
     cr_assert(json_is_true(json_object_get(json_array_get(results, 3), "listed")), "%s", r.body);
     th_resp_clear(&r);
 
@@ -1003,7 +973,7 @@ Test(lead_exports, a_batch_check_answers_each_number_in_order)
     th_http(&r, "POST", "/v1/dnc/check", t.token, body);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert(json_is_true(json_object_get(r.json, "listed")), "%s", r.body);
-    cr_assert_str_eq(jstr(r.json, "phone_e164"), e164);
+    cr_assert_str_eq(th_jstr(r.json, "phone_e164"), e164);
     th_resp_clear(&r);
 
     th_http(&r, "POST", "/v1/dnc/check", t.token, "{\"phone\":\"612345678\",\"phones\":[]}");
@@ -1033,7 +1003,7 @@ Test(lead_exports, another_tenant_gets_404_or_nothing_from_every_download)
     upload(&r, a.token, campaign, csv, strlen(csv), NULL);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert_eq(jint(r.json, "rejected_count"), 1, "%s", r.body);
-    import = xstrdup(jstr(r.json, "import_id"));
+    import = th_strdup(th_jstr(r.json, "import_id"));
     th_resp_clear(&r);
     snprintf(body, sizeof(body), "{\"phone\":\"%s\",\"default_region\":\"ES\"}", p[1]);
     th_http(&r, "POST", "/v1/dnc", a.token, body);
@@ -1041,22 +1011,22 @@ Test(lead_exports, another_tenant_gets_404_or_nothing_from_every_download)
     th_resp_clear(&r);
 
     /* The owner sees them... */
-    req(&r, "GET", a.token, NULL, "/v1/imports/%s/rejected.csv", import);
+    th_httpf(&r, "GET", a.token, NULL, "/v1/imports/%s/rejected.csv", import);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert(strstr(r.body, "Mala,abc") != NULL, "%s", r.body);
     th_resp_clear(&r);
 
     /* ...another account gets 404 or an empty download, never a row. */
-    req(&r, "GET", b.token, NULL, "/v1/imports/%s/rejected.csv", import);
+    th_httpf(&r, "GET", b.token, NULL, "/v1/imports/%s/rejected.csv", import);
     cr_assert_eq(r.status, 404, "%ld %s", r.status, r.body);
     cr_assert_null(strstr(r.body, "abc"), "%s", r.body);
     th_resp_clear(&r);
-    req(&r, "GET", b.token, NULL, "/v1/campaigns/%s/leads/export?format=json", campaign);
+    th_httpf(&r, "GET", b.token, NULL, "/v1/campaigns/%s/leads/export?format=json", campaign);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert(json_is_array(r.json), "%s", r.body);
     cr_assert_eq(json_array_size(r.json), 0, "%s", r.body);
     th_resp_clear(&r);
-    req(&r, "GET", b.token, NULL, "/v1/campaigns/%s/leads/export", campaign);
+    th_httpf(&r, "GET", b.token, NULL, "/v1/campaigns/%s/leads/export", campaign);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert_null(strstr(r.body, p[0]), "%s", r.body);
     cr_assert_null(strchr(strchr(r.body, '\n') + 1, '\n'), "a header and nothing else: %s", r.body);
