@@ -94,8 +94,11 @@ struct job {
     struct batch batches[2];
     struct batch *fill;
     char *mapping_json; /* the header's mapping, for the next batch to write */
+    bool bulk;          /* leads go straight into their table (store_bulk_usable) */
     uint64_t id_ms;     /* uuid7(): time and counter of the last id */
     unsigned id_seq;
+    uint8_t id_random[4096]; /* uuid7(): random bytes drawn ahead, */
+    size_t id_left;          /* the last id_left of them not used yet */
 
     /* The writer thread and what it has in hand. */
     pthread_t writer;
@@ -255,6 +258,16 @@ static void bloom_add_number(void *user, const char *e164)
 
 static void *writer_main(void *arg);
 
+/* Once per process: the leads of imports take the slower way. */
+static void warn_no_bulk_role(void)
+{
+    static bool warned;
+    if (!__atomic_exchange_n(&warned, true, __ATOMIC_RELAXED))
+        oc_warn("imports write leads through a staging table, several times slower: "
+                "role " STORE_BULK_ROLE
+                " is missing or may not insert into leads (run deploy/postgres/init.sql)");
+}
+
 static enum oc_status job_new(const struct import_env *env, const struct import_spec *spec,
                               struct job **out)
 {
@@ -324,11 +337,15 @@ static enum oc_status job_new(const struct import_env *env, const struct import_
     st = store_campaign_numbers(c, j->tenant, j->campaign, bloom_add_number,
                                 lead_import_bloom(j->pipe));
     if (st == OC_OK)
+        st = store_bulk_usable(c, &j->bulk);
+    if (st == OC_OK)
         st = store_commit(env->db, c);
     else
         store_abort(env->db, c);
     if (st != OC_OK)
         goto out;
+    if (!j->bulk)
+        warn_no_bulk_role();
     if (pthread_create(&j->writer, NULL, writer_main, j) != 0) {
         st = OC_ERR_INTERNAL;
         goto out;
@@ -561,7 +578,7 @@ static enum oc_status flush(struct job *j, struct batch *b)
         if (st == OC_OK && kept)
             st = mark_listed(j, b, c, kept);
         if (st == OC_OK)
-            st = store_copy_leads(c, j->tenant, j->campaign, j->id, b->copy, kept);
+            st = store_copy_leads(c, j->tenant, j->campaign, j->id, b->copy, kept, j->bulk);
         if (st == OC_OK)
             st = store_copy_rejects(c, j->tenant, j->id, b->rejects, b->n_rejects);
 
@@ -707,13 +724,19 @@ static enum oc_status submit(struct job *j)
  * a counter, then randomness. A million leads get ids that grow, so the
  * primary key grows at its right edge instead of touching a random page of
  * a large index for each row, which is most of what an insert costs once
- * the index outgrows Postgres's buffers.
+ * the index outgrows Postgres's buffers. The random bits come from a pool
+ * drawn 4 KiB at a time: one call into the random generator per lead cost
+ * more than the rest of the id.
  */
-static enum oc_status uuid7(struct job *j, char out[37])
+static enum oc_status uuid7(struct job *j, uint8_t b[16])
 {
-    uint8_t b[16];
-    if (oc_random_bytes(b + 8, 8) != OC_OK)
-        return OC_ERR_INTERNAL;
+    if (j->id_left < 8) {
+        if (oc_random_bytes(j->id_random, sizeof(j->id_random)) != OC_OK)
+            return OC_ERR_INTERNAL;
+        j->id_left = sizeof(j->id_random);
+    }
+    memcpy(b + 8, j->id_random + sizeof(j->id_random) - j->id_left, 8);
+    j->id_left -= 8;
     uint64_t ms = (uint64_t)events_now_ms();
     if (ms > j->id_ms) {
         j->id_ms = ms;
@@ -727,15 +750,6 @@ static enum oc_status uuid7(struct job *j, char out[37])
     b[6] = (uint8_t)(0x70 | (j->id_seq >> 8));
     b[7] = (uint8_t)j->id_seq;
     b[8] = (uint8_t)(0x80 | (b[8] & 0x3F));
-    static const char hex[] = "0123456789abcdef";
-    char *p = out;
-    for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            *p++ = '-';
-        *p++ = hex[b[i] >> 4];
-        *p++ = hex[b[i] & 15];
-    }
-    *p = '\0';
     return OC_OK;
 }
 
@@ -796,7 +810,7 @@ static enum oc_status sink_lead(void *user, const struct lead_row *row, bool may
     l->timezone = dup(b, row->timezone);
     l->timezone_source = lead_tz_source_name(row->tz_source);
     l->custom_json = dup(b, custom);
-    char *id = oc_arena_alloc(b->arena, 37);
+    uint8_t *id = oc_arena_alloc(b->arena, 16);
     if (!id || uuid7(j, id) != OC_OK)
         return OC_ERR_NOMEM;
     l->id = id;

@@ -5,10 +5,13 @@
  * exception or type crosses the interface.
  *
  * Cost: libphonenumber (built with ICU regular expressions) spends some
- * 10-15 microseconds on a number and serialises threads on its regular
- * expression cache, so the work per number is kept to one Parse and one
- * GetNumberType: GetNumberType answers UNKNOWN exactly when the number is
- * not valid, so a separate IsValidNumber would repeat the same matching.
+ * 10-15 microseconds on a number as people type it, so the work per number
+ * is kept to one Parse and one GetNumberType: GetNumberType answers UNKNOWN
+ * exactly when the number is not valid, so a separate IsValidNumber would
+ * repeat the same matching. Parse itself costs about half as much on the
+ * digits alone as on "(+34) 612 345 678", so text that is nothing but digits
+ * and separators is handed to it as its digits (compact() says why that
+ * changes no answer).
  */
 #include "phone.h"
 
@@ -55,6 +58,53 @@ bool looks_scientific(const char *s)
             return false;
     }
     return std::isdigit((unsigned char)e[1]) || e[1] == '+';
+}
+
+/* The longest text compact() shortens; Parse refuses text over 250 characters. */
+constexpr size_t COMPACT_MAX = 64;
+
+/*
+ * Writes to out the '+' and the digits of text when they are all Parse
+ * would read of it, and returns true; returns false to leave text as it is.
+ *
+ * Parse starts at the first '+' or digit, drops trailing punctuation, and
+ * reduces the rest to its digits before anything depends on it, and every
+ * regular expression it runs on the text as written (is it a number at all,
+ * does an extension or a second number follow) answers alike for the
+ * digits alone when the text holds nothing but ASCII digits, one '+' before
+ * them, and spaces, dashes, dots and brackets: an extension needs a letter,
+ * '#', ',' or ';', a second number a '/'. Its pattern of a viable number
+ * takes two digits only when nothing stands between them, so fewer than
+ * three digits stay as written. The rest of Parse works on the digits, so
+ * the number, or the error, is the same; only the time differs (about 9
+ * microseconds for "(+34) 612 345 678", 4.7 for "+34612345678"). The unit
+ * tests hold the two to giving the same answers (phone_parse_verbatim).
+ */
+bool compact(const char *text, char *out, size_t outlen)
+{
+    size_t n = 0, digits = 0;
+    bool plus = false;
+    for (const char *p = text; *p; p++) {
+        char c = *p;
+        if ((size_t)(p - text) >= COMPACT_MAX)
+            return false;
+        if (c >= '0' && c <= '9') {
+            digits++;
+        } else if (c == '+') {
+            if (plus || digits)
+                return false;
+            plus = true;
+        } else if (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')') {
+            continue;
+        } else {
+            return false;
+        }
+        if (n + 1 >= outlen)
+            return false;
+        out[n++] = c;
+    }
+    out[n] = '\0';
+    return digits >= 3;
 }
 
 bool blank(const char *s)
@@ -133,10 +183,9 @@ void explain_invalid(const PhoneNumberUtil &u, const PhoneNumber &n, char *err, 
                       n.country_code());
 }
 
-} // namespace
-
-extern "C" enum oc_status phone_parse(const char *text, const char *default_region, bool want_place,
-                                      struct phone_info *out, char *err, size_t errlen)
+/* phone_parse, with or without compact(). */
+enum oc_status parse(const char *text, const char *default_region, bool want_place, bool verbatim,
+                     struct phone_info *out, char *err, size_t errlen)
 {
     if (!text || blank(text)) {
         set_err(err, errlen, "no phone number");
@@ -150,8 +199,10 @@ extern "C" enum oc_status phone_parse(const char *text, const char *default_regi
     try {
         const PhoneNumberUtil &u = *PhoneNumberUtil::GetInstance();
         const std::string region = default_region && *default_region ? default_region : "ZZ";
+        char digits[COMPACT_MAX];
+        const char *input = !verbatim && compact(text, digits, sizeof(digits)) ? digits : text;
         PhoneNumber n;
-        switch (u.Parse(text, region, &n)) {
+        switch (u.Parse(input, region, &n)) {
         case PhoneNumberUtil::NO_PARSING_ERROR:
             break;
         case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
@@ -209,6 +260,21 @@ extern "C" enum oc_status phone_parse(const char *text, const char *default_regi
     }
 }
 
+} // namespace
+
+extern "C" enum oc_status phone_parse(const char *text, const char *default_region, bool want_place,
+                                      struct phone_info *out, char *err, size_t errlen)
+{
+    return parse(text, default_region, want_place, false, out, err, errlen);
+}
+
+extern "C" enum oc_status phone_parse_verbatim(const char *text, const char *default_region,
+                                               bool want_place, struct phone_info *out, char *err,
+                                               size_t errlen)
+{
+    return parse(text, default_region, want_place, true, out, err, errlen);
+}
+
 extern "C" enum oc_status phone_normalize(const char *text, const char *default_region, char *out,
                                           char *err, size_t errlen)
 {
@@ -224,8 +290,9 @@ extern "C" enum oc_status phone_normalize(const char *text, const char *default_
     try {
         const PhoneNumberUtil &u = *PhoneNumberUtil::GetInstance();
         const std::string region = default_region && *default_region ? default_region : "ZZ";
+        char digits[COMPACT_MAX];
         PhoneNumber n;
-        switch (u.Parse(text, region, &n)) {
+        switch (u.Parse(compact(text, digits, sizeof(digits)) ? digits : text, region, &n)) {
         case PhoneNumberUtil::NO_PARSING_ERROR:
             break;
         case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:

@@ -62,6 +62,14 @@ enum oc_status phone_parse(const char *text, const char *default_region, bool wa
                            struct phone_info *out, char *err, size_t errlen);
 
 /**
+ * phone_parse without its shortcut: the text goes to libphonenumber exactly
+ * as written even when it holds nothing but digits and separators. Slower;
+ * for the tests that hold the shortcut to giving the same answers.
+ */
+enum oc_status phone_parse_verbatim(const char *text, const char *default_region, bool want_place,
+                                    struct phone_info *out, char *err, size_t errlen);
+
+/**
  * The E.164 form of text without requiring a valid number: libphonenumber's
  * parse and format only. For the do-not-call list, where a number must
  * never escape the list because the numbering plan data lags behind a new

@@ -5,10 +5,10 @@
  * leave as milliseconds, and as timestamptz text where a keyset cursor
  * needs their full precision.
  *
- * Imports write with COPY in text format (through a temporary table, see
- * stage_table), one stream per batch for the leads and one for the
- * rejected rows, which is what keeps an import close to the speed of a
- * plain COPY.
+ * Imports write with COPY, one stream per batch for the leads and one for
+ * the rejected rows: the leads in binary format straight into their table
+ * as the bulk role (see store_copy_leads), the rejected rows, few, in text
+ * format through a temporary table (see stage_table).
  */
 #include "store.h"
 
@@ -1053,6 +1053,107 @@ static void cb_long(struct copybuf *b, long v)
     cb_raw(b, tmp, (size_t)n);
 }
 
+/*
+ * Binary COPY (the format of the COPY reference page): a header, then per
+ * row a field count and each field as a 32-bit length (-1: NULL) and the
+ * bytes of the type's binary form, big-endian. It spares the server the
+ * parsing of text, most of all of a lead's four uuids (uuid_in reads each
+ * pair of hex digits with strtoul): 0.8 microseconds a lead, a tenth of
+ * what the server spends on one.
+ */
+static void cb_be(struct copybuf *b, uint32_t v, size_t bytes)
+{
+    unsigned char tmp[4];
+    for (size_t i = 0; i < bytes; i++)
+        tmp[i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
+    cb_raw(b, (const char *)tmp, bytes);
+}
+
+static void cb_bin_header(struct copybuf *b)
+{
+    cb_raw(b, "PGCOPY\n\377\r\n\0", 11);
+    cb_be(b, 0, 4); /* flags */
+    cb_be(b, 0, 4); /* header extension */
+}
+
+static void cb_bin_trailer(struct copybuf *b)
+{
+    cb_be(b, 0xFFFF, 2);
+}
+
+static void cb_bin_row(struct copybuf *b, int fields)
+{
+    cb_be(b, (uint32_t)fields, 2);
+}
+
+/* text: its UTF-8 bytes as they are. */
+static void cb_bin_text(struct copybuf *b, const char *s)
+{
+    size_t n = strlen(s);
+    cb_be(b, (uint32_t)n, 4);
+    cb_raw(b, s, n);
+}
+
+/* text, or NULL when empty (the columns that allow it). */
+static void cb_bin_text_or_null(struct copybuf *b, const char *s)
+{
+    if (!s || !*s)
+        cb_be(b, 0xFFFFFFFFu, 4);
+    else
+        cb_bin_text(b, s);
+}
+
+static void cb_bin_int4(struct copybuf *b, long v)
+{
+    cb_be(b, 4, 4);
+    cb_be(b, (uint32_t)v, 4);
+}
+
+/* jsonb: a version byte (1), then the JSON text. */
+static void cb_bin_jsonb(struct copybuf *b, const char *json)
+{
+    size_t n = strlen(json);
+    cb_be(b, (uint32_t)(n + 1), 4);
+    cb_raw(b, "\1", 1);
+    cb_raw(b, json, n);
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* "0190c5e2-..." as its 16 bytes; false when s is no uuid in that form. */
+static bool uuid_bytes(const char *s, unsigned char out[16])
+{
+    size_t k = 0;
+    for (size_t i = 0; s[i] && k < 32; i++) {
+        if (s[i] == '-' && (i == 8 || i == 13 || i == 18 || i == 23))
+            continue;
+        int v = hexval(s[i]);
+        if (v < 0)
+            return false;
+        if (k % 2 == 0)
+            out[k / 2] = (unsigned char)(v << 4);
+        else
+            out[k / 2] |= (unsigned char)v;
+        k++;
+    }
+    return k == 32 && strlen(s) == 36;
+}
+
+static void cb_bin_uuid(struct copybuf *b, const unsigned char u[16])
+{
+    cb_be(b, 16, 4);
+    cb_raw(b, (const char *)u, 16);
+}
+
 static enum oc_status copy_result(struct oc_db_conn *c, const char *what)
 {
     PGconn *pg = oc_db_pg(c);
@@ -1114,16 +1215,19 @@ static enum oc_status copy_end(struct oc_db_conn *c, enum oc_status st, const ch
 
 /*
  * Postgres refuses COPY FROM into a table under row-level security, and
- * every tenant table here is under it (forced, for the owner too). So a
- * batch is COPYed into a temporary table of the session, which has no
- * policy, and moved with one INSERT ... SELECT, where the policy checks
- * every row. The temporary tables empty themselves at each commit, and a
- * batch is one transaction, so each COPY finds its table empty.
+ * every tenant table here is under it (forced, for the owner too). The
+ * rejected rows are therefore COPYed into a temporary table of the
+ * session, which has no policy, and moved with one INSERT ... SELECT,
+ * where the policy checks every row; so are the leads where the bulk role
+ * is missing (store_copy_leads). The temporary tables empty themselves at
+ * each commit, and a batch is one transaction, so each COPY finds its
+ * table empty.
  */
 #define STAGE_LEAD_COLS                                                                            \
     "id, tenant_id, campaign_id, list_id, line, name, first_name, last_name, company,"             \
     " phone_raw, phone_e164, phone_type, region, email, timezone, timezone_source,"                \
     " custom_fields, status"
+#define STAGE_LEAD_NCOLS 18
 #define STAGE_REJECT_COLS "tenant_id, list_id, line, raw, kind, reason, code, phone_e164"
 
 static enum oc_status stage_table(struct oc_db_conn *c, bool leads)
@@ -1142,60 +1246,100 @@ static enum oc_status stage_table(struct oc_db_conn *c, bool leads)
         0, NULL);
 }
 
-enum oc_status store_copy_leads(struct oc_db_conn *c, const char *tenant, const char *campaign,
-                                const char *list_id, const struct store_lead_in *rows, size_t n)
+enum oc_status store_bulk_usable(struct oc_db_conn *c, bool *out)
 {
-    if (n == 0)
-        return OC_OK;
-    enum oc_status st = stage_table(c, true);
-    if (st == OC_OK)
-        st = copy_begin(c, "COPY stage_leads (" STAGE_LEAD_COLS ") FROM STDIN");
+    PGresult *r = NULL;
+    /* CASE, because pg_has_role fails on a role that does not exist. */
+    enum oc_status st = oc_db_q(c, &r,
+                                "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_roles"
+                                " WHERE rolname = $1 AND rolbypassrls)"
+                                " THEN pg_has_role(current_user, $1, 'MEMBER')"
+                                " AND has_table_privilege($1, 'leads', 'INSERT')"
+                                " ELSE false END",
+                                STORE_BULK_ROLE);
     if (st != OC_OK)
         return st;
+    *out = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    return OC_OK;
+}
+
+/* The COPY stream of a batch of leads, binary, in the columns of STAGE_LEAD_COLS. */
+static enum oc_status put_leads(struct oc_db_conn *c, const char *tenant, const char *campaign,
+                                const char *list_id, const struct store_lead_in *rows, size_t n)
+{
+    /* The uuids every row of the batch shares, converted once. */
+    unsigned char ids[3][16];
+    if (!uuid_bytes(tenant, ids[0]) || !uuid_bytes(campaign, ids[1]) ||
+        !uuid_bytes(list_id, ids[2]))
+        return OC_ERR_INVALID;
+    enum oc_status st = OC_OK;
     struct copybuf b = {0};
-    /* The columns every row of the batch shares, escaped once. */
-    char prefix[160];
-    int pn = snprintf(prefix, sizeof(prefix), "%s\t%s\t%s\t", tenant, campaign, list_id);
+    cb_bin_header(&b);
     for (size_t i = 0; i < n && st == OC_OK; i++) {
         const struct store_lead_in *l = &rows[i];
-        cb_raw(&b, l->id, 36);
-        cb_sep(&b);
-        cb_raw(&b, prefix, (size_t)pn);
-        cb_long(&b, l->line);
-        cb_sep(&b);
-        cb_text(&b, l->name);
-        cb_sep(&b);
-        cb_text_or_null(&b, l->first_name);
-        cb_sep(&b);
-        cb_text_or_null(&b, l->last_name);
-        cb_sep(&b);
-        cb_text_or_null(&b, l->company);
-        cb_sep(&b);
-        cb_text(&b, l->phone_raw);
-        cb_sep(&b);
-        cb_text(&b, l->phone_e164);
-        cb_sep(&b);
-        cb_text(&b, l->phone_type);
-        cb_sep(&b);
-        cb_text_or_null(&b, l->region);
-        cb_sep(&b);
-        cb_text_or_null(&b, l->email);
-        cb_sep(&b);
-        cb_text(&b, l->timezone);
-        cb_sep(&b);
-        cb_text(&b, l->timezone_source);
-        cb_sep(&b);
-        cb_text(&b, l->custom_json);
-        cb_sep(&b);
-        cb_text(&b, l->status ? l->status : "pending");
-        cb_raw(&b, "\n", 1);
+        cb_bin_row(&b, STAGE_LEAD_NCOLS);
+        cb_bin_uuid(&b, l->id);
+        cb_bin_uuid(&b, ids[0]);
+        cb_bin_uuid(&b, ids[1]);
+        cb_bin_uuid(&b, ids[2]);
+        cb_bin_int4(&b, l->line);
+        cb_bin_text(&b, l->name);
+        cb_bin_text_or_null(&b, l->first_name);
+        cb_bin_text_or_null(&b, l->last_name);
+        cb_bin_text_or_null(&b, l->company);
+        cb_bin_text(&b, l->phone_raw);
+        cb_bin_text(&b, l->phone_e164);
+        cb_bin_text(&b, l->phone_type);
+        cb_bin_text_or_null(&b, l->region);
+        cb_bin_text_or_null(&b, l->email);
+        cb_bin_text(&b, l->timezone);
+        cb_bin_text(&b, l->timezone_source);
+        cb_bin_jsonb(&b, l->custom_json);
+        cb_bin_text(&b, l->status ? l->status : "pending");
         if (b.len >= COPY_CHUNK)
             st = copy_put(c, &b);
     }
+    cb_bin_trailer(&b);
     if (st == OC_OK)
         st = copy_put(c, &b);
     free(b.p);
-    st = copy_end(c, st, "leads");
+    return st;
+}
+
+enum oc_status store_copy_leads(struct oc_db_conn *c, const char *tenant, const char *campaign,
+                                const char *list_id, const struct store_lead_in *rows, size_t n,
+                                bool bulk)
+{
+    if (n == 0)
+        return OC_OK;
+    enum oc_status st;
+    if (bulk) {
+        /*
+         * The role bypasses row-level security for this one statement and
+         * may do nothing but insert into leads; the tenant of every row is
+         * the batch's (put_leads writes no other). Its rights last until
+         * RESET ROLE, or the transaction's end should the COPY fail. The
+         * rows take now(), the transaction's time, as created_at: their
+         * ids grow in file order (UUIDv7), so lists sorted by (created_at,
+         * id) keep the file's order.
+         */
+        st = oc_db_exec(c, NULL, "SET LOCAL ROLE " STORE_BULK_ROLE, 0, NULL);
+        if (st == OC_OK)
+            st = copy_begin(c, "COPY leads (" STAGE_LEAD_COLS ") FROM STDIN (FORMAT binary)");
+        if (st != OC_OK)
+            return st;
+        st = copy_end(c, put_leads(c, tenant, campaign, list_id, rows, n), "leads");
+        if (st == OC_OK)
+            st = oc_db_exec(c, NULL, "RESET ROLE", 0, NULL);
+        return st;
+    }
+    st = stage_table(c, true);
+    if (st == OC_OK)
+        st = copy_begin(c, "COPY stage_leads (" STAGE_LEAD_COLS ") FROM STDIN (FORMAT binary)");
+    if (st != OC_OK)
+        return st;
+    st = copy_end(c, put_leads(c, tenant, campaign, list_id, rows, n), "leads");
     if (st == OC_OK)
         /* clock_timestamp(), not the transaction's now(): leads of one
          * batch keep the file's order in lists sorted by creation. */

@@ -61,7 +61,7 @@ struct store_lead_in {
     const char *timezone;
     const char *timezone_source; /* lead_tz_source_name() */
     const char *custom_json;     /* a JSON object */
-    const char *id;              /* store_copy_leads only: the lead's id */
+    const uint8_t *id;           /* store_copy_leads only: the lead's id, 16 bytes */
     const char *status;          /* store_copy_leads only: "pending" or "do_not_call" */
 };
 
@@ -204,9 +204,29 @@ struct store_reject_in {
     bool duplicate;
 };
 
-/** COPYs leads into the campaign for import list_id. OC_ERR_CONFLICT on a number taken. */
+/*
+ * The role an import's writer takes to COPY leads straight into their
+ * table: BYPASSRLS, no login, no right but INSERT on leads, granted to the
+ * service's role (deploy/postgres/init.sql, migration 003).
+ */
+#define STORE_BULK_ROLE "oc_lead_ingest_bulk"
+
+/**
+ * Whether this connection may take STORE_BULK_ROLE and the role may insert
+ * into leads. False on a database set up before the role existed; imports
+ * then write their leads through the staging table, slower.
+ */
+enum oc_status store_bulk_usable(struct oc_db_conn *c, bool *out);
+
+/**
+ * COPYs leads into the campaign for import list_id: with bulk (what
+ * store_bulk_usable said) straight into leads as STORE_BULK_ROLE, every
+ * row with tenant as its tenant; otherwise into a staging table and on
+ * into leads under row-level security. OC_ERR_CONFLICT on a number taken.
+ */
 enum oc_status store_copy_leads(struct oc_db_conn *c, const char *tenant, const char *campaign,
-                                const char *list_id, const struct store_lead_in *rows, size_t n);
+                                const char *list_id, const struct store_lead_in *rows, size_t n,
+                                bool bulk);
 
 /** COPYs rejected rows of import list_id. */
 enum oc_status store_copy_rejects(struct oc_db_conn *c, const char *tenant, const char *list_id,

@@ -23,6 +23,7 @@
 
 #include "harness.h"
 #include "oc/crypto.h"
+#include "oc/db.h"
 #include "proto/analyzer.pb-c.h"
 #include "proto/leads.pb-c.h"
 #include "proto/scheduler.pb-c.h"
@@ -346,6 +347,218 @@ Test(leads, a_streamed_import_reads_chunks_split_anywhere)
                   OC_OK);
     free(subject);
     free(job);
+}
+
+/* A lead created by API while a file streams in reaches the campaign after
+ * the import read the campaign's numbers, so it is no suspect of the
+ * import's filter: the COPY of its batch collides on the unique number per
+ * campaign, and the batch is written again with every number looked up. */
+Test(leads, a_number_added_while_the_file_streams_in_is_reported_as_a_duplicate)
+{
+    char tenant[37], campaign[37], taken[20], fresh[20];
+    uuid(tenant);
+    uuid(campaign);
+    test_phone(taken, 61);
+    test_phone(fresh, 62);
+    Ocpb__ImportLeadsRequest q = OCPB__IMPORT_LEADS_REQUEST__INIT;
+    q.campaign_id = campaign;
+    q.streamed = true;
+    q.wait = true;
+    q.default_region = "ES";
+    q.default_timezone = "Europe/Madrid";
+    Ocpb__ImportLeadsReply *r =
+        ok(tenant, "leads.import", &q.base, &ocpb__import_leads_reply__descriptor);
+    char *subject = strdup(r->chunk_subject), *job = strdup(r->job->id);
+    ocpb__import_leads_reply__free_unpacked(r, NULL);
+
+    Ocpb__Lead l = OCPB__LEAD__INIT;
+    l.campaign_id = campaign;
+    l.name = "By API";
+    l.phone_raw = taken;
+    l.timezone = "Europe/Madrid";
+    Ocpb__CreateLeadRequest cq = OCPB__CREATE_LEAD_REQUEST__INIT;
+    cq.lead = &l;
+    cq.default_region = "ES";
+    ocpb__create_lead_reply__free_unpacked(
+        ok(tenant, "leads.create", &cq.base, &ocpb__create_lead_reply__descriptor), NULL);
+
+    char csv[128];
+    int n = snprintf(csv, sizeof(csv), "name,phone\nFrom file,%s\nNew,%s\n", taken, fresh);
+    Ocpb__SendImportChunkReply *c = chunk(tenant, subject, job, 0, csv, (size_t)n, true);
+    const Ocpb__ImportJob *j = c->job;
+    cr_assert_not_null(j);
+    cr_assert_eq(j->status, OCPB__IMPORT_JOB_STATUS__IMPORT_JOB_STATUS_DONE, "%s", j->error);
+    cr_assert_eq(j->imported, 1);
+    cr_assert_eq(j->duplicates, 1);
+    cr_assert_eq(j->n_rejected_rows, 1);
+    cr_assert_eq(j->rejected_rows[0]->line, 2);
+    cr_assert_eq(j->rejected_rows[0]->code,
+                 OCPB__REJECT_REASON__REJECT_REASON_DUPLICATE_IN_CAMPAIGN);
+    cr_assert(strstr(j->rejected_rows[0]->reason, "already in the campaign"), "%s",
+              j->rejected_rows[0]->reason);
+    ocpb__send_import_chunk_reply__free_unpacked(c, NULL);
+
+    Ocpb__ListLeadsReply *ll = list_leads(tenant, campaign, NULL, 0);
+    cr_assert_eq(ll->n_leads, 2);
+    cr_assert_str_eq(find_phone(ll, taken)->name, "By API");
+    cr_assert_str_eq(find_phone(ll, fresh)->name, "New");
+    ocpb__list_leads_reply__free_unpacked(ll, NULL);
+    free(subject);
+    free(job);
+}
+
+/* Runs sql on pg; returns its SQLSTATE ("" when it succeeded). */
+static const char *sqlstate_of(PGconn *pg, const char *sql, char *buf, size_t len)
+{
+    PGresult *r = PQexec(pg, sql);
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    snprintf(buf, len, "%s", PQresultStatus(r) == PGRES_FATAL_ERROR && state ? state : "");
+    PQclear(r);
+    return buf;
+}
+
+static PGconn *connect_as(const char *role)
+{
+    char url[256];
+    snprintf(url, sizeof(url), th_env("OC_PG_URL_BASE"), role);
+    return PQconnectdb(url);
+}
+
+/* The role the import's writer takes to COPY leads past row-level security
+ * may insert into leads and do nothing else: it cannot read them back,
+ * change or delete them, or touch any other table; nobody logs in as it,
+ * and only lead-ingest's role may take it. */
+Test(leads, the_bulk_role_may_insert_leads_and_nothing_else)
+{
+    PGconn *su = PQconnectdb(th_env("OC_PG_ADMIN"));
+    cr_assert_eq(PQstatus(su), CONNECTION_OK, "superuser: %s", PQerrorMessage(su));
+    PGresult *r = PQexec(su, "SELECT rolbypassrls, rolsuper, rolcanlogin, rolcreaterole,"
+                             " (SELECT string_agg(m.member::regrole::text, ',')"
+                             "  FROM pg_auth_members m WHERE m.roleid = r.oid)"
+                             " FROM pg_roles r WHERE rolname = 'oc_lead_ingest_bulk'");
+    cr_assert_eq(PQntuples(r), 1, "no role oc_lead_ingest_bulk: %s", PQerrorMessage(su));
+    cr_assert_str_eq(PQgetvalue(r, 0, 0), "t", "it bypasses row-level security");
+    cr_assert_str_eq(PQgetvalue(r, 0, 1), "f");
+    cr_assert_str_eq(PQgetvalue(r, 0, 2), "f", "it cannot log in");
+    cr_assert_str_eq(PQgetvalue(r, 0, 3), "f");
+    cr_assert_str_eq(PQgetvalue(r, 0, 4), "oc_lead_ingest", "its members");
+    PQclear(r);
+    /* Every right on every relation of every service's schema: one. */
+    r = PQexec(su, "SELECT n.nspname || '.' || c.relname || ' ' || p FROM pg_class c"
+                   " JOIN pg_namespace n ON n.oid = c.relnamespace,"
+                   " unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE',"
+                   "              'REFERENCES', 'TRIGGER']) p"
+                   " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')"
+                   " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+                   " AND n.nspname NOT LIKE 'pg\\_%'"
+                   " AND has_table_privilege('oc_lead_ingest_bulk', c.oid, p)");
+    cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s", PQerrorMessage(su));
+    cr_assert_eq(PQntuples(r), 1, "rights: %d, the first %s", PQntuples(r),
+                 PQntuples(r) ? PQgetvalue(r, 0, 0) : "none");
+    cr_assert_str_eq(PQgetvalue(r, 0, 0), "lead_ingest.leads INSERT");
+    PQclear(r);
+    PQfinish(su);
+
+    char state[8];
+    PGconn *bulk = connect_as("oc_lead_ingest_bulk");
+    cr_assert_neq(PQstatus(bulk), CONNECTION_OK, "oc_lead_ingest_bulk logged in");
+    PQfinish(bulk);
+    PGconn *gw = connect_as("oc_gateway");
+    cr_assert_eq(PQstatus(gw), CONNECTION_OK, "%s", PQerrorMessage(gw));
+    cr_assert_str_eq(sqlstate_of(gw, "SET ROLE oc_lead_ingest_bulk", state, sizeof(state)), "42501",
+                     "another service's role took the bulk role");
+    PQfinish(gw);
+
+    /* Taken by lead-ingest's role, inside a transaction that is rolled back. */
+    PGconn *pg = connect_as("oc_lead_ingest");
+    cr_assert_eq(PQstatus(pg), CONNECTION_OK, "%s", PQerrorMessage(pg));
+    cr_assert_str_eq(sqlstate_of(pg, "BEGIN", state, sizeof(state)), "");
+    cr_assert_str_eq(sqlstate_of(pg, "SET LOCAL ROLE oc_lead_ingest_bulk", state, sizeof(state)),
+                     "");
+    static const char *const refused[] = {
+        "SELECT count(*) FROM lead_ingest.leads",
+        "SELECT id FROM lead_ingest.leads WHERE phone_e164 = '+34600000000'",
+        "UPDATE lead_ingest.leads SET name = name",
+        "DELETE FROM lead_ingest.leads",
+        "TRUNCATE lead_ingest.leads",
+        "SELECT count(*) FROM lead_ingest.lead_lists",
+        "SELECT count(*) FROM lead_ingest.dnc_entries",
+        "DELETE FROM lead_ingest.rejected_rows",
+        "INSERT INTO lead_ingest.outbox (tenant_id, subject, msg_id, payload)"
+        " VALUES (gen_random_uuid(), 'x', 'x', '')",
+        "SELECT count(*) FROM gateway.schema_migrations",
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        cr_assert_str_eq(sqlstate_of(pg, "SAVEPOINT s", state, sizeof(state)), "");
+        cr_assert_str_eq(sqlstate_of(pg, refused[i], state, sizeof(state)), "42501",
+                         "the bulk role may: %s", refused[i]);
+        cr_assert_str_eq(sqlstate_of(pg, "ROLLBACK TO SAVEPOINT s", state, sizeof(state)), "");
+    }
+    /* What it is for: an insert for a tenant no transaction was scoped to. */
+    cr_assert_str_eq(
+        sqlstate_of(pg,
+                    "INSERT INTO lead_ingest.leads (tenant_id, campaign_id, phone_raw,"
+                    " phone_e164, timezone, timezone_source) VALUES (gen_random_uuid(),"
+                    " gen_random_uuid(), '600000000', '+34600000000', 'Europe/Madrid',"
+                    " 'campaign')",
+                    state, sizeof(state)),
+        "");
+    cr_assert_str_eq(sqlstate_of(pg, "ROLLBACK", state, sizeof(state)), "");
+    PQfinish(pg);
+}
+
+/* Runs sql as the superuser, failing the test unless it succeeds. */
+static void as_superuser(const char *sql)
+{
+    PGconn *su = PQconnectdb(th_env("OC_PG_ADMIN"));
+    cr_assert_eq(PQstatus(su), CONNECTION_OK, "superuser: %s", PQerrorMessage(su));
+    PGresult *r = PQexec(su, sql);
+    cr_assert_eq(PQresultStatus(r), PGRES_COMMAND_OK, "%s: %s", sql, PQerrorMessage(su));
+    PQclear(r);
+    PQfinish(su);
+}
+
+/* Runs after the test (and before the suite's teardown), however it ended. */
+static void give_the_bulk_role_back(void)
+{
+    as_superuser("GRANT oc_lead_ingest_bulk TO oc_lead_ingest");
+}
+
+/* A database set up before the bulk role existed: imports write their
+ * leads through the staging table under row-level security instead, with
+ * the same outcome, duplicates and order included. */
+Test(leads, without_the_bulk_role_an_import_writes_through_the_staging_table,
+     .fini = give_the_bulk_role_back)
+{
+    char tenant[37], campaign[37], phones[3][20];
+    uuid(tenant);
+    uuid(campaign);
+    for (unsigned i = 0; i < 3; i++)
+        test_phone(phones[i], 71 + i);
+    char csv[256];
+    int n = snprintf(csv, sizeof(csv), "name,phone\nFirst,%s\n", phones[0]);
+    ocpb__import_leads_reply__free_unpacked(import_csv(tenant, campaign, csv, (size_t)n), NULL);
+
+    as_superuser("REVOKE oc_lead_ingest_bulk FROM oc_lead_ingest");
+    n = snprintf(csv, sizeof(csv), "name,phone\nB,%s\nA,%s\nAgain,%s\nBad,123\nC,%s\n", phones[1],
+                 phones[0], phones[1], phones[2]);
+    Ocpb__ImportLeadsReply *r = import_csv(tenant, campaign, csv, (size_t)n);
+    const Ocpb__ImportJob *j = r->job;
+    cr_assert_eq(j->status, OCPB__IMPORT_JOB_STATUS__IMPORT_JOB_STATUS_DONE, "%s", j->error);
+    cr_assert_eq(j->imported, 2);
+    cr_assert_eq(j->rejected, 3);
+    cr_assert_eq(j->duplicates, 2);
+    cr_assert_eq(j->rejected_rows[0]->code,
+                 OCPB__REJECT_REASON__REJECT_REASON_DUPLICATE_IN_CAMPAIGN);
+    cr_assert_eq(j->rejected_rows[1]->code, OCPB__REJECT_REASON__REJECT_REASON_DUPLICATE_IN_FILE);
+    ocpb__import_leads_reply__free_unpacked(r, NULL);
+
+    Ocpb__ListLeadsReply *l = list_leads(tenant, campaign, NULL, 0);
+    cr_assert_eq(l->n_leads, 3);
+    cr_assert_str_eq(l->leads[0]->name, "First");
+    cr_assert_str_eq(l->leads[1]->name, "B");
+    cr_assert_str_eq(l->leads[2]->name, "C");
+    ocpb__list_leads_reply__free_unpacked(l, NULL);
 }
 
 /* ---------------------------------------------------------------- leads */

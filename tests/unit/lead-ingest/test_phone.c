@@ -150,3 +150,140 @@ Test(phone, regions_are_checked)
     cr_assert_not(phone_region_known("es"));
     cr_assert_not(phone_region_known(""));
 }
+
+/* Texts that phone_parse hands to libphonenumber as their digits alone,
+ * and neighbours that it must leave as written. */
+static const char *const shortcut_texts[] = {
+    "612345678",
+    "612 34 56 78",
+    " 612-345-678 ",
+    "(612) 345.678",
+    "+34 612 345 678",
+    "(+34) 612 345 678",
+    "+ 34 (612) 34-56-78",
+    "0034 612 345 678",
+    "00 34 612345678",
+    ".612.345.678.",
+    "612-345-678-",
+    "((612)) 345 678",
+    "34 612 345 678",
+    "+34612345678",
+    "922 123 456",
+    "91 123 45 67",
+    "800 123 456",
+    "012 345 678",
+    "0 612 345 678",
+    "+44 (0)20 7946 0958",
+    "020 7946 0958",
+    "07400 123456",
+    "(212) 555-0123",
+    "1-212-555-0123",
+    "011 44 20 7946 0958",
+    "+1 (212) 555 0123",
+    "06 1234 5678",
+    "+39 06 1234 5678",
+    "347 123 4567",
+    "(11) 91234-5678",
+    "0 21 11 91234-5678",
+    "011 15-2345-6789",
+    "+54 9 11 2345-6789",
+    "+52 1 55 1234 5678",
+    "55 1234 5678",
+    "030 123456",
+    "0049 30 123456",
+    "+800 1234 5678",
+    "+7 495 123-45-67",
+    "8 495 123 45 67",
+    "+86 138 0013 8000",
+    "+61 412 345 678",
+    "(02) 9876 5432",
+    "+91 98765 43210",
+    "123",
+    "1-2-3",
+    "12",
+    "1-2",
+    "+1",
+    "+12",
+    "+1 2",
+    "+34 612",
+    "+999 1234567",
+    "+34 412 34 56 78",
+    "+1 123 456 7890",
+    "612 34 56 78 90 12 34 56 78 90 12 34 56",
+    "6 1 2 3 4 5 6 7 8 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0",
+    "++34 612 345 678",
+    "612+345678",
+    "612 345 678 ext. 12",
+    "612 345 678 x12",
+    "612 345 678#",
+    "612 345 678,,12",
+    "612/345 678",
+    "612 345 678 / 699 111 222",
+    "tel:+34-612-345-678",
+    "612\t345\t678",
+    "１２３ ４５６ ７８９",
+    "3.4612345678E+10",
+    "1-800-FLOWERS",
+    "abc",
+    "",
+};
+
+static const char *const shortcut_regions[] = {"ES", "US", "GB", "IT", "AR",
+                                               "BR", "MX", "RU", NULL};
+
+/* Fails the test unless phone_parse and phone_parse_verbatim agree on text. */
+static void assert_same_answer(const char *text, const char *region)
+{
+    struct phone_info a, b;
+    char ea[160] = "", eb[160] = "";
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    enum oc_status sa = phone_parse(text, region, true, &a, ea, sizeof(ea));
+    enum oc_status sb = phone_parse_verbatim(text, region, true, &b, eb, sizeof(eb));
+    cr_assert_eq(sa, sb, "\"%s\" (%s): %s / %s", text, region, ea, eb);
+    cr_assert_str_eq(ea, eb, "\"%s\" (%s)", text, region);
+    if (sa != OC_OK)
+        return;
+    cr_assert_str_eq(a.e164, b.e164, "\"%s\" (%s)", text, region);
+    cr_assert_eq(a.type, b.type, "\"%s\" (%s)", text, region);
+    cr_assert_str_eq(a.region, b.region, "\"%s\" (%s)", text, region);
+    cr_assert_eq(a.geographic, b.geographic, "\"%s\" (%s)", text, region);
+    cr_assert_str_eq(a.place, b.place, "\"%s\" (%s)", text, region);
+}
+
+Test(phone, digits_alone_give_the_answers_of_the_text_as_written)
+{
+    for (size_t i = 0; i < sizeof(shortcut_texts) / sizeof(shortcut_texts[0]); i++)
+        for (size_t k = 0; k < sizeof(shortcut_regions) / sizeof(shortcut_regions[0]); k++)
+            assert_same_answer(shortcut_texts[i], shortcut_regions[k]);
+    for (size_t i = 0; i < sizeof(typed) / sizeof(typed[0]); i++)
+        assert_same_answer(typed[i].text, typed[i].region);
+
+    /* Digits of every kind of number, cut by separators at random places. */
+    static const char *const digits[] = {
+        "612345678",     "+34612345678",   "0034922123456",
+        "911234567",     "2125550123",     "+12125550123",
+        "02079460958",   "+4402079460958", "0612345678",
+        "+390612345678", "01115234567890", "+5491123456789",
+        "11912345678",   "+5215512345678", "84951234567",
+        "+80012345678",  "0049301234567",  "+346",
+        "612",
+    };
+    static const char seps[] = " -.()";
+    unsigned seed = 12345;
+    for (size_t i = 0; i < sizeof(digits) / sizeof(digits[0]); i++) {
+        for (int round = 0; round < 40; round++) {
+            char text[64];
+            size_t n = 0;
+            for (const char *d = digits[i]; *d && n + 3 < sizeof(text); d++) {
+                seed = seed * 1103515245u + 12345u;
+                if ((seed >> 16) % 3 == 0)
+                    text[n++] = seps[(seed >> 20) % (sizeof(seps) - 1)];
+                text[n++] = *d;
+            }
+            text[n] = '\0';
+            for (size_t k = 0; k < sizeof(shortcut_regions) / sizeof(shortcut_regions[0]); k++)
+                assert_same_answer(text, shortcut_regions[k]);
+        }
+    }
+}
