@@ -25,6 +25,7 @@ void dialer_configure(struct dialer *d, struct oc_cfg *cfg)
     oc_cfg_int(cfg, "DIALER_RING_TIMEOUT_S", 30, 1, 600, &c->ring_timeout_s);
     oc_cfg_int(cfg, "DIALER_MAX_CALLS", 200, 1, 100000, &c->max_calls);
     oc_cfg_int(cfg, "DIALER_ALLOCATE_TIMEOUT_MS", 2000, 100, 60000, &c->allocate_timeout_ms);
+    oc_cfg_int(cfg, "DIALER_DIALABLE_TIMEOUT_MS", 2000, 100, 10000, &c->dialable_timeout_ms);
     oc_cfg_int(cfg, "DIALER_RETRY_DELAY_MS", 2000, 100, 600000, &c->retry_delay_ms);
     /* A fault hook for the end-to-end tests only: it holds every dialled job
      * before its ack, so a test can kill the copy in that window and watch

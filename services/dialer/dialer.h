@@ -7,8 +7,10 @@
  * How one call job flows through a copy:
  *   jobs.c      the durable consumer of jobs.call: claims the attempt in
  *               call_legs (a redelivered job finds its leg and is not dialled
- *               again), asks media.allocate, and hands the leg to the SIP
- *               thread; the job is acked once the INVITE left.
+ *               again), asks the scheduler whether the call is still wanted
+ *               (calls.dialable; dialable.c decides what the answer means),
+ *               asks media.allocate, and hands the leg to the SIP thread;
+ *               the job is acked once the INVITE left.
  *   sip.c       the sofia-sip thread (su_root + nua): INVITE, ring timeout
  *               and CANCEL, answer, BYE either side. Other threads only post
  *               commands to it (an eventfd registered in its su_root).
@@ -48,6 +50,7 @@ struct dialer_config {
     long ring_timeout_s;                  /* DIALER_RING_TIMEOUT_S: when the job gives none */
     long max_calls;                       /* DIALER_MAX_CALLS: live legs per copy */
     long allocate_timeout_ms;             /* DIALER_ALLOCATE_TIMEOUT_MS */
+    long dialable_timeout_ms;             /* DIALER_DIALABLE_TIMEOUT_MS: calls.dialable */
     long retry_delay_ms;                  /* DIALER_RETRY_DELAY_MS: a job that could not start */
     long test_hold_before_ack_ms;         /* DIALER_TEST_HOLD_BEFORE_ACK_MS: tests only */
     uint8_t secrets_key[OC_AEAD_KEY_LEN]; /* SECRETS_KEY */
@@ -90,6 +93,7 @@ struct dialer {
 
     struct oc_metric *jobs_taken;
     struct oc_metric *jobs_duplicate;
+    struct oc_metric *jobs_not_dialable;
     struct oc_metric *calls_answered;
     struct oc_metric *calls_unanswered;
     struct oc_metric *calls_live;

@@ -4,22 +4,33 @@
  *
  * A job is taken in this order, so that a job delivered twice (the copy
  * that had it died before acking, or its ack was lost) is never dialled
- * twice:
+ * twice, and a call that is no longer wanted is never dialled at all:
  *   1. checks that cost nothing: a job that cannot be dialled is reported
  *      as failed (or expired) and acked;
  *   2. the claim: the leg is inserted in call_legs, unique per job. A job
  *      whose leg exists was taken before: it is acked without dialling
  *      (and, if the copy that took it died before the answer, reported as
  *      failed so the scheduler retries it);
- *   3. media.allocate; when no media copy can take the call, the claim is
+ *   3. calls.dialable: the scheduler says whether the call still wants
+ *      this attempt. A call canceled while its job waited in the queue (by
+ *      a user, a do-not-call addition, a campaign stop), or an attempt a
+ *      newer one superseded, is a "no": the job is acked and never
+ *      dialled, the claim kept as 'skipped' so that a redelivery is not
+ *      dialled either, and nothing is reported (the scheduler decided the
+ *      call's fate itself). When the scheduler does not answer, nothing is
+ *      dialled either: the claim is forgotten and the job nak'ed to come
+ *      back, as in 4. Asked after the claim, so that only the copy holding
+ *      the job asks, and as late as possible before the INVITE;
+ *   4. media.allocate; when no media copy can take the call, the claim is
  *      forgotten (nothing was dialled) and the job is nak'ed to come back;
- *   4. the INVITE, through the SIP thread; the job is acked once it left.
+ *   5. the INVITE, through the SIP thread; the job is acked once it left.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "dialable.h"
 #include "dialer.h"
 #include "leg.h"
 #include "oc/crypto.h"
@@ -65,6 +76,39 @@ static void report_undialled(struct dialer *d, struct leg *leg, Ocpb__HangupCaus
     /* Through the reporter, so it is ordered with everything else. The leg
      * is not in the live set; removing it there does nothing. */
     reporter_post(d->reporter, ev);
+}
+
+/*
+ * calls.dialable for the leg's attempt. On OC_OK *dialable is the
+ * scheduler's verdict; why (always written) says why, or what went wrong.
+ */
+static enum oc_status ask_dialable(struct dialer *d, struct leg *leg, bool *dialable, char *why,
+                                   size_t whylen)
+{
+    Ocpb__CheckDialableRequest req = OCPB__CHECK_DIALABLE_REQUEST__INIT;
+    struct oc_call call = {.tenant_id = leg->tenant_id,
+                           .request_id = leg->request_id,
+                           .timeout_ms = (int)d->cfg.dialable_timeout_ms};
+    Ocpb__CheckDialableReply *reply = NULL;
+    ProtobufCAllocator alloc = oc_arena_pb_allocator(leg->arena);
+
+    req.call_id = (char *)leg->call_id;
+    req.dispatch_id = (char *)leg->dispatch_id;
+    why[0] = '\0';
+    enum oc_status st = oc_bus_call(d->svc->bus, "calls.dialable", &call, &req.base,
+                                    &ocpb__check_dialable_reply__descriptor, &alloc,
+                                    (ProtobufCMessage **)&reply, why, whylen);
+    if (st != OC_OK) {
+        if (!why[0])
+            snprintf(why, whylen, "%s", oc_status_text(st));
+        return st;
+    }
+    const ProtobufCEnumValue *status =
+        protobuf_c_enum_descriptor_get_value(&ocpb__call_status__descriptor, reply->status);
+    snprintf(why, whylen, "%s [%s]", reply->reason && *reply->reason ? reply->reason : "no reason",
+             status ? status->name : "CALL_STATUS_UNSPECIFIED");
+    *dialable = reply->dialable;
+    return OC_OK;
 }
 
 /* The SIP password of the caller number, if it has one. */
@@ -275,8 +319,36 @@ static enum oc_status take(struct dialer *d, const Ocpb__CallJob *job)
     if (st != OC_OK)
         goto out;
 
-    /* 3. Credentials and a media copy. */
+    /* 3. Is the call still wanted? Nothing is dialled without a yes. */
     char err[256] = "";
+    bool dialable = false;
+    enum oc_status asked = ask_dialable(d, leg, &dialable, err, sizeof(err));
+    switch (dialable_action(asked, dialable)) {
+    case DIALABLE_DIAL:
+        break;
+    case DIALABLE_DROP:
+        oc_metric_add(d->jobs_not_dialable, 1);
+        oc_info("call %s: attempt %s not dialled: the scheduler no longer wants it: %s",
+                leg->call_id, leg->dispatch_id, err);
+        if (store_leg_skip(d->svc->db, leg->tenant_id, leg->dispatch_id) != OC_OK)
+            oc_warn("call %s: the dropped claim was not marked skipped (a redelivery would"
+                    " report the attempt failed, never dial it)",
+                    leg->call_id);
+        st = OC_OK;
+        goto out;
+    case DIALABLE_RETRY:
+        oc_warn("call %s: calls.dialable: %s; attempt %s not dialled, the job comes back",
+                leg->call_id, err, leg->dispatch_id);
+        if (store_leg_forget(d->svc->db, leg->tenant_id, leg->dispatch_id) != OC_OK)
+            oc_warn("call %s: the claim could not be forgotten; a redelivery will report it"
+                    " failed",
+                    leg->call_id);
+        st = OC_ERR_UNAVAILABLE;
+        goto out;
+    }
+
+    /* 4. Credentials and a media copy. */
+    err[0] = '\0';
     st = load_credentials(d, leg);
     if (st == OC_ERR_INVALID) {
         store_leg_end(d->svc->db, leg->tenant_id, leg->dispatch_id, "failed", 0, "system",
@@ -307,7 +379,7 @@ static enum oc_status take(struct dialer *d, const Ocpb__CallJob *job)
         goto out;
     }
 
-    /* 4. The INVITE. From here on the attempt counts as dialled. */
+    /* 5. The INVITE. From here on the attempt counts as dialled. */
     st = leg_set_add(&d->live, leg);
     if (st != OC_OK)
         goto out;

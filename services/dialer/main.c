@@ -57,6 +57,9 @@ static enum oc_status dialer_on_start(struct oc_service *svc)
         oc_metric_counter("dialer_jobs_taken_total", NULL, "Call jobs taken and dialled.");
     d->jobs_duplicate = oc_metric_counter("dialer_jobs_duplicate_total", NULL,
                                           "Call jobs delivered again and not dialled again.");
+    d->jobs_not_dialable =
+        oc_metric_counter("dialer_jobs_not_dialable_total", NULL,
+                          "Call jobs dropped undialled: the scheduler no longer wanted the call.");
     d->calls_answered = oc_metric_counter("dialer_calls_answered_total", NULL, "Calls answered.");
     d->calls_unanswered = oc_metric_counter("dialer_calls_unanswered_total", NULL,
                                             "Attempts that ended without an answer.");

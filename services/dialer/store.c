@@ -384,6 +384,16 @@ enum oc_status store_leg_forget(struct oc_db *db, const char *tenant_id, const c
     return with_tenant(db, tenant_id, leg_update_tx, &arg);
 }
 
+enum oc_status store_leg_skip(struct oc_db *db, const char *tenant_id, const char *job_id)
+{
+    struct leg_update_arg arg = {
+        .sql = "UPDATE call_legs SET status = 'skipped', hangup_by = 'system', ended_at = now()"
+               " WHERE tenant_id = $1 AND job_id = $2 AND status = 'dialing'",
+        .params = {tenant_id, job_id},
+        .n = 2};
+    return with_tenant(db, tenant_id, leg_update_tx, &arg);
+}
+
 enum oc_status store_leg_media(struct oc_db *db, const char *tenant_id, const char *job_id,
                                const char *media_instance, const char *media_addr)
 {
@@ -421,7 +431,8 @@ enum oc_status store_leg_end(struct oc_db *db, const char *tenant_id, const char
         .sql = "UPDATE call_legs SET status = $3,"
                " sip_code = CASE WHEN $4::int BETWEEN 100 AND 699 THEN $4::int ELSE sip_code END,"
                " hangup_by = $5, hangup_cause = $6, ended_at = now()"
-               " WHERE tenant_id = $1 AND job_id = $2 AND status NOT IN ('ended', 'failed')",
+               " WHERE tenant_id = $1 AND job_id = $2"
+               " AND status NOT IN ('ended', 'failed', 'skipped')",
         .params = {tenant_id, job_id, status, code, hangup_by, cause},
         .n = 6};
     return with_tenant(db, tenant_id, leg_update_tx, &arg);

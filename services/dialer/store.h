@@ -73,8 +73,18 @@ struct store_leg {
 enum oc_status store_leg_claim(struct oc_db *db, const struct store_leg *leg, char *status,
                                size_t status_len);
 
-/** Forgets a claim that was never dialled (media could not be allocated). */
+/**
+ * Forgets a claim that was never dialled (the scheduler or media could not
+ * be reached), so that the job can be taken again.
+ */
 enum oc_status store_leg_forget(struct oc_db *db, const char *tenant_id, const char *job_id);
+
+/**
+ * Keeps a claim that will never be dialled (the scheduler said the call is
+ * no longer wanted) as 'skipped': a redelivered job finds it and is not
+ * dialled either.
+ */
+enum oc_status store_leg_skip(struct oc_db *db, const char *tenant_id, const char *job_id);
 
 /** Records which media copy took the leg. */
 enum oc_status store_leg_media(struct oc_db *db, const char *tenant_id, const char *job_id,

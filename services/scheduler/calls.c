@@ -3,12 +3,15 @@
  * transcript), list calls with filters and keyset pages, create a manual
  * call now or at a time, cancel a call that has not started, and
  * reschedule one directly. A time outside the calling schedule moves to
- * the next allowed slot, and the reply says so in status_reason.
+ * the next allowed slot, and the reply says so in status_reason. And
+ * calls.dialable, the dialer's question for every job it claimed: is this
+ * attempt still wanted (dialable.c)?
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "deps.h"
+#include "dialable.h"
 #include "handlers.h"
 #include "lifecycle.h"
 #include "oc/crypto.h"
@@ -383,4 +386,49 @@ enum oc_status handle_call_reschedule(struct oc_request *req, const ProtobufCMes
 out:
     store_abort(st->db, c);
     return s;
+}
+
+enum oc_status handle_call_dialable(struct oc_request *req, const ProtobufCMessage *in,
+                                    ProtobufCMessage **out)
+{
+    struct scheduler *st = handlers_state(req);
+    const Ocpb__CheckDialableRequest *r = (const Ocpb__CheckDialableRequest *)in;
+    const char *tenant = handlers_tenant(req);
+    if (!tenant || !valid_id(req, "call_id", r->call_id))
+        return OC_ERR_INVALID;
+    if (!r->dispatch_id || !*r->dispatch_id)
+        return oc_request_fail(req, OC_ERR_INVALID, "dispatch_id is required");
+    Ocpb__CheckDialableReply *reply = oc_arena_alloc(req->arena, sizeof(*reply));
+    if (!reply)
+        return OC_ERR_NOMEM;
+    ocpb__check_dialable_reply__init(reply);
+    struct dialable_call call;
+    enum oc_status s = store_call_dialable(st->db, tenant, r->call_id, req->arena, &call);
+    if (s == OC_ERR_NOT_FOUND) {
+        /* Jobs come only from this service, for calls it stored first: a
+         * job for a call it does not have is nobody's to dial. */
+        reply->reason = "the scheduler has no such call";
+        oc_warn("call %s: attempt %s is not dialable: %s", r->call_id, r->dispatch_id,
+                reply->reason);
+        *out = &reply->base;
+        return OC_OK;
+    }
+    if (s != OC_OK)
+        return s;
+    struct dialable_verdict v;
+    dialable_decide(&call, r->dispatch_id, &v);
+    reply->dialable = v.dialable;
+    reply->status = (Ocpb__CallStatus)call.status;
+    reply->reason = oc_arena_strdup(req->arena, v.reason);
+    reply->dispatch_id = call.dispatch_seq > 0
+                             ? oc_arena_printf(req->arena, "%s:%d", call.id, call.dispatch_seq)
+                             : "";
+    if (!reply->reason || !reply->dispatch_id)
+        return OC_ERR_NOMEM;
+    if (v.dialable)
+        oc_debug("call %s: attempt %s is dialable: %s", r->call_id, r->dispatch_id, v.reason);
+    else
+        oc_info("call %s: attempt %s is not dialable: %s", r->call_id, r->dispatch_id, v.reason);
+    *out = &reply->base;
+    return OC_OK;
 }

@@ -34,6 +34,7 @@ const struct oc_handler scheduler_handlers[] = {
     {"calls.create", &ocpb__create_call_request__descriptor, handle_call_create},
     {"calls.cancel", &ocpb__cancel_call_request__descriptor, handle_call_cancel},
     {"calls.reschedule", &ocpb__reschedule_call_request__descriptor, handle_call_reschedule},
+    {"calls.dialable", &ocpb__check_dialable_request__descriptor, handle_call_dialable},
 };
 
 const size_t scheduler_handlers_count = sizeof(scheduler_handlers) / sizeof(scheduler_handlers[0]);

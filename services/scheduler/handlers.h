@@ -2,7 +2,7 @@
  * The scheduler's NATS handlers, handle_<entity>_<verb>, registered from
  * the one table in handlers.c. campaigns.c serves campaigns.*, calls.c
  * serves calls.*; both work in the request's arena and answer with the
- * stored object.
+ * stored object (calls.dialable with a verdict on it).
  */
 #ifndef SCHEDULER_HANDLERS_H
 #define SCHEDULER_HANDLERS_H
@@ -46,5 +46,9 @@ enum oc_status handle_call_cancel(struct oc_request *req, const ProtobufCMessage
                                   ProtobufCMessage **out);
 enum oc_status handle_call_reschedule(struct oc_request *req, const ProtobufCMessage *in,
                                       ProtobufCMessage **out);
+
+/** calls.dialable: may the dialer still dial this job (dialable.h)? */
+enum oc_status handle_call_dialable(struct oc_request *req, const ProtobufCMessage *in,
+                                    ProtobufCMessage **out);
 
 #endif

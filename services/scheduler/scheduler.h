@@ -6,6 +6,7 @@
  *
  * How the files fit:
  *   call_state.c calling_window.c retry_policy.c pacing.c   rules, no I/O
+ *   dialable.c    may a queued job still be dialled (calls.dialable), no I/O
  *   lifecycle.c   moves a call between states and writes its status event
  *   campaign.c    campaign settings between the wire, the database and rules
  *   wire.c        names of wire enums in the database, cursors, small helpers

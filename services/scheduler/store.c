@@ -1151,6 +1151,45 @@ out:
     return st;
 }
 
+enum oc_status store_call_dialable(struct oc_db *db, const char *tenant, const char *id,
+                                   struct oc_arena *a, struct dialable_call *out)
+{
+    struct oc_db_conn *c = NULL;
+    PGresult *r = NULL;
+    struct dialable_call d = {.id = oc_arena_strdup(a, id)};
+    if (!d.id)
+        return OC_ERR_NOMEM;
+    enum oc_status st = store_begin(db, tenant, &c);
+    if (st != OC_OK)
+        return st;
+    /* "due" is the dispatcher's scan condition (store_due_calls), on the
+     * same clock, with the slack dialable.h explains. */
+    st = oc_db_q(c, &r,
+                 "SELECT c.status, c.dispatch_seq, c.status_reason, " DUE_KEY
+                 " <= now() + $3::int * interval '1 second' FROM calls c"
+                 " WHERE c.tenant_id = $1 AND c.id = $2",
+                 tenant, id, fmt(a, DIALABLE_DUE_SLACK_S));
+    if (st != OC_OK)
+        goto out;
+    if (PQntuples(r) != 1) {
+        st = OC_ERR_NOT_FOUND;
+        goto out;
+    }
+    st = call_status_parse(val(r, 0, 0), &d.status);
+    if (st != OC_OK) {
+        st = OC_ERR_INTERNAL;
+        goto out;
+    }
+    d.dispatch_seq = val_int(r, 0, 1);
+    d.status_reason = val_dup(a, r, 0, 2);
+    d.due = val_bool(r, 0, 3);
+    *out = d;
+out:
+    PQclear(r);
+    store_abort(db, c);
+    return st;
+}
+
 enum oc_status store_call_list(struct oc_db *db, const char *tenant,
                                const Ocpb__ListCallsRequest *f, struct oc_arena *a,
                                Ocpb__Call ***out, size_t *n, char next[WIRE_CURSOR_MAX])

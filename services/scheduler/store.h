@@ -14,6 +14,7 @@
 #ifndef SCHEDULER_STORE_H
 #define SCHEDULER_STORE_H
 
+#include "dialable.h"
 #include "lifecycle.h"
 #include "scheduler.h"
 #include "wire.h"
@@ -101,6 +102,14 @@ enum oc_status store_call_get(struct oc_db *db, const char *tenant, const char *
 enum oc_status store_call_list(struct oc_db *db, const char *tenant,
                                const Ocpb__ListCallsRequest *f, struct oc_arena *arena,
                                Ocpb__Call ***out, size_t *n, char next[WIRE_CURSOR_MAX]);
+
+/**
+ * What calls.dialable needs of one call (dialable.h), read without a lock
+ * so that it never waits for a dispatch round; *out's strings live in
+ * arena. OC_ERR_NOT_FOUND when the tenant has no such call.
+ */
+enum oc_status store_call_dialable(struct oc_db *db, const char *tenant, const char *id,
+                                   struct oc_arena *arena, struct dialable_call *out);
 
 /** Converts a row to its wire form (without transitions and transcript), in arena. */
 enum oc_status store_call_pb(const struct call_row *row, struct oc_arena *arena, Ocpb__Call **out);

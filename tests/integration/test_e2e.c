@@ -21,7 +21,12 @@
  *     The window between INVITE and ack is a few microseconds long, so the
  *     copy is started with the dialer's test-only fault hook
  *     DIALER_TEST_HOLD_BEFORE_ACK_MS (services/dialer/README.md), which
- *     holds the dialled job unacknowledged until the test kills it.
+ *     holds the dialled job unacknowledged until the test kills it;
+ *   - a call canceled while its job waits in the work queue (the dialer is
+ *     stopped), through the API by a user or by adding its number to the
+ *     do-not-call list: once the dialer is back, sipp receives no INVITE
+ *     for it, the call stays canceled and its job leaves the queue, while
+ *     the other call queued beside it is dialled as usual.
  *
  * The calling hours are the law's (08:00-21:00 in the lead's zone), so the
  * campaigns and leads are put in the whole-hour zone where it is early
@@ -50,6 +55,8 @@
 
 #include "harness.h"
 #include "oc/http_client.h"
+#include "proto/dialer.pb-c.h"
+#include "proto/scheduler.pb-c.h"
 
 #define GREETING "Hello, this is Ana from Acme."
 #define CLOSING "Thank you, goodbye."
@@ -217,6 +224,21 @@ static int sipp_invites(const struct sipp *s)
         return 0;
     while (fgets(line, sizeof(line), f))
         n += strncmp(line, "INVITE sip:", 11) == 0;
+    fclose(f);
+    return n;
+}
+
+/* INVITEs sipp received for number (its Request-URI's user part). */
+static int sipp_invites_to(const struct sipp *s, const char *number)
+{
+    FILE *f = fopen(s->messages, "r");
+    char line[1024], want[64];
+    int n = 0;
+    if (!f)
+        return 0;
+    snprintf(want, sizeof(want), "INVITE sip:%s@", number);
+    while (fgets(line, sizeof(line), f))
+        n += strncmp(line, want, strlen(want)) == 0;
     fclose(f);
     return n;
 }
@@ -1019,4 +1041,246 @@ Test(e2e, a_dialer_killed_before_its_ack_never_dials_the_call_twice, .timeout = 
 
     sipp_cleanup(&peer);
     e2e_free(&e);
+}
+
+/* ---------------------------------------------------------------- canceled while queued */
+
+/*
+ * numbers.get for the test's tenant while the dialer, which serves it, is
+ * stopped: the dispatcher needs the caller line of each job. Answers as the
+ * dialer would for the number e2e_setup created (its trunk is sipp).
+ */
+struct standin_number {
+    const char *tenant;
+    char trunk[64];
+};
+
+static enum oc_status standin_number_get(struct oc_request *req, const ProtobufCMessage *in,
+                                         ProtobufCMessage **out)
+{
+    const struct standin_number *sn = req->user;
+    const Ocpb__GetNumberRequest *q = (const Ocpb__GetNumberRequest *)in;
+    const char *tenant = NULL;
+    if (oc_request_tenant(req, &tenant) != OC_OK || strcmp(tenant, sn->tenant) != 0)
+        return oc_request_fail(req, OC_ERR_UNAVAILABLE, "the dialer is stopped");
+    Ocpb__GetNumberReply *rep = oc_arena_alloc(req->arena, sizeof(*rep));
+    Ocpb__PhoneNumber *n = oc_arena_alloc(req->arena, sizeof(*n));
+    if (!rep || !n)
+        return OC_ERR_NOMEM;
+    ocpb__get_number_reply__init(rep);
+    ocpb__phone_number__init(n);
+    n->id = q->id;
+    n->kind = OCPB__NUMBER_KIND__NUMBER_KIND_SIP;
+    n->caller_id = "+34910000000";
+    n->trunk = (char *)sn->trunk;
+    n->state = OCPB__NUMBER_STATE__NUMBER_STATE_ACTIVE;
+    rep->number = n;
+    *out = &rep->base;
+    return OC_OK;
+}
+
+/* How many jobs of call_id the JOBS work queue holds: a job leaves it once
+ * a dialer acked it. */
+static int jobs_queued(struct oc_bus *bus, const char *call_id)
+{
+    jsCtx *js = NULL;
+    jsStreamInfo *si = NULL;
+    jsErrCode jerr = 0;
+    int n = 0;
+    cr_assert_eq(natsConnection_JetStream(&js, oc_bus_nats(bus), NULL), NATS_OK);
+    cr_assert_eq(js_GetStreamInfo(&si, js, "JOBS", NULL, &jerr), NATS_OK, "JOBS: %d", jerr);
+    for (uint64_t seq = si->State.FirstSeq; seq && seq <= si->State.LastSeq; seq++) {
+        natsMsg *m = NULL;
+        if (js_GetMsg(&m, js, "JOBS", seq, NULL, &jerr) != NATS_OK)
+            continue; /* acked and gone */
+        Ocpb__CallJob *job = ocpb__call_job__unpack(NULL, (size_t)natsMsg_GetDataLength(m),
+                                                    (const uint8_t *)natsMsg_GetData(m));
+        if (job && job->call_id && strcmp(job->call_id, call_id) == 0)
+            n++;
+        if (job)
+            ocpb__call_job__free_unpacked(job, NULL);
+        natsMsg_Destroy(m);
+    }
+    jsStreamInfo_Destroy(si);
+    jsCtx_Destroy(js);
+    return n;
+}
+
+struct queued_arg {
+    struct e2e *e;
+    int want;
+    int seen;
+};
+
+static bool calls_queued(void *p)
+{
+    struct queued_arg *a = p;
+    json_t *calls = e2e_calls(a->e, NULL);
+    a->seen = 0;
+    for (size_t i = 0; i < json_array_size(calls); i++)
+        a->seen += strcmp(jstr0(json_array_get(calls, i), "status"), "queued") == 0;
+    json_decref(calls);
+    return a->seen == a->want;
+}
+
+struct call_arg {
+    struct e2e *e;
+    const char *id;
+    char status[16];
+};
+
+static bool call_canceled(void *p)
+{
+    struct call_arg *a = p;
+    json_t *c = e2e_call(a->e, a->id);
+    snprintf(a->status, sizeof(a->status), "%s", jstr0(c, "status"));
+    json_decref(c);
+    return strcmp(a->status, "canceled") == 0;
+}
+
+static bool call_over(void *p)
+{
+    struct call_arg *a = p;
+    json_t *c = e2e_call(a->e, a->id);
+    snprintf(a->status, sizeof(a->status), "%s", jstr0(c, "status"));
+    json_decref(c);
+    return is_terminal(a->status);
+}
+
+struct job_arg {
+    struct oc_bus *bus;
+    const char *call_id;
+};
+
+static bool job_acked(void *p)
+{
+    struct job_arg *a = p;
+    return jobs_queued(a->bus, a->call_id) == 0;
+}
+
+static bool dropped_undialled(void *p)
+{
+    (void)p;
+    return dialer_metric("dialer_jobs_not_dialable_total") >= 1;
+}
+
+enum withdrawal { BY_CANCEL, BY_DNC };
+
+/*
+ * Two leads are queued while the dialer is stopped; one of them is
+ * withdrawn (canceled through the API, or its number added to the
+ * do-not-call list) with its job still in the queue; the dialer comes
+ * back. The withdrawn call is never dialled, stays canceled, and its job
+ * is acked; the other (busy, so it ends at once) is dialled as usual.
+ */
+static void withdrawn_while_queued(enum withdrawal how)
+{
+    const char *withdrawn = how == BY_CANCEL ? "+34612000301" : "+34612000302";
+    static const char *const kept = "+34612000486";
+    struct sipp peer;
+    struct e2e e;
+    char rows[128];
+
+    /* Room for a stray INVITE: sipp still listens after the kept call. */
+    sipp_start(&peer, 2);
+    e2e_setup(&e, peer.port);
+    snprintf(rows, sizeof(rows), "Ana Retirada,%s\nBruno Ocupado,%s", withdrawn, kept);
+    e2e_upload(&e, rows, 2);
+
+    /* No dialer: the jobs wait in the queue. */
+    cr_assert_eq(th_stack("stop-service dialer"), 0, "the dialer exits cleanly on SIGTERM");
+    struct standin_number sn = {.tenant = e.tenant};
+    snprintf(sn.trunk, sizeof(sn.trunk), "sip:127.0.0.1:%d", peer.port);
+    struct oc_bus *standin = th_bus();
+    const struct oc_handler h = {"numbers.get", &ocpb__get_number_request__descriptor,
+                                 standin_number_get};
+    cr_assert_eq(oc_bus_serve(standin, "e2e-standin", &h, 1, &sn), OC_OK);
+    e2e_start(&e);
+    struct queued_arg qa = {.e = &e, .want = 2};
+    cr_assert(th_wait_until(calls_queued, &qa, 15000), "%d of 2 calls queued", qa.seen);
+    oc_bus_free(standin);
+
+    json_t *calls = e2e_calls(&e, NULL);
+    const char *wid = jstr(find_by_phone(calls, withdrawn, "first"), "id");
+    const char *kid = jstr(find_by_phone(calls, kept, "first"), "id");
+    cr_assert(wid && kid, "no calls to %s and %s", withdrawn, kept);
+    struct oc_bus *bus = th_bus();
+    cr_assert_eq(jobs_queued(bus, wid), 1, "the job of call %s is not waiting in the queue", wid);
+    cr_assert_eq(jobs_queued(bus, kid), 1, "the job of call %s is not waiting in the queue", kid);
+
+    /* Withdrawn while its job waits. */
+    struct th_resp r;
+    if (how == BY_CANCEL) {
+        api(&r, 200, "POST", e.token, "{\"reason\":\"the contact asked us not to call\"}",
+            "/v1/calls/%s/cancel", wid);
+        cr_assert_str_eq(jstr0(r.json, "status"), "canceled", "%s", r.body);
+        th_resp_clear(&r);
+    } else {
+        char body[128];
+        snprintf(body, sizeof(body), "{\"phone\":\"%s\",\"reason\":\"asked not to be called\"}",
+                 withdrawn);
+        api(&r, 201, "POST", e.token, body, "/v1/dnc");
+        th_resp_clear(&r);
+        struct call_arg ca = {.e = &e, .id = wid};
+        cr_assert(th_wait_until(call_canceled, &ca, 10000),
+                  "the do-not-call addition did not cancel call %s (%s)", wid, ca.status);
+    }
+    cr_assert_eq(jobs_queued(bus, wid), 1, "the withdrawn call's job still waits");
+
+    /* The dialer is back and takes both jobs. */
+    start_dialer(NULL);
+    struct call_arg ka = {.e = &e, .id = kid};
+    cr_assert(th_wait_until(call_over, &ka, 30000), "the kept call did not end (%s)", ka.status);
+    cr_assert_str_eq(ka.status, "failed", "the kept call was dialled and found busy");
+    struct job_arg ja = {bus, wid};
+    cr_assert(th_wait_until(job_acked, &ja, 15000), "the withdrawn call's job is still queued");
+    cr_assert_eq(jobs_queued(bus, kid), 0);
+    usleep(1000000);
+
+    /* The called party got the kept call only. */
+    cr_assert_eq(sipp_invites_to(&peer, withdrawn), 0, "the withdrawn call was dialled (%s)",
+                 peer.messages);
+    cr_assert_eq(sipp_invites_to(&peer, kept), 1, "the kept call was dialled once (%s)",
+                 peer.messages);
+    cr_assert_eq(sipp_invites(&peer), 1, "INVITEs seen by sipp (%s)", peer.messages);
+    /* Dropped on the scheduler's "no", not lost some other way. */
+    cr_assert(th_wait_until(dropped_undialled, NULL, 5000),
+              "the dialer counted no job dropped undialled");
+
+    /* The withdrawn call stayed canceled and nothing was reported for it. */
+    json_t *c = e2e_call(&e, wid);
+    cr_assert_str_eq(jstr0(c, "status"), "canceled");
+    cr_assert_eq(jint(c, "dialed_unix_ms"), 0, "no dial was reported");
+    cr_assert_eq(jint(c, "sip_code"), 0);
+    char chain[512];
+    int all = 0;
+    api_chain(c, chain, sizeof(chain), &all);
+    static const char last[] = ",queued>canceled";
+    size_t len = strlen(chain);
+    cr_assert(len >= sizeof(last) - 1 && strcmp(chain + len - (sizeof(last) - 1), last) == 0 &&
+                  strstr(chain, "calling") == NULL && strstr(chain, "failed") == NULL,
+              "call %s went %s (queued, then canceled, never dialled)", wid, chain);
+    json_decref(c);
+
+    json_decref(calls);
+    oc_bus_free(bus);
+    sipp_cleanup(&peer);
+    e2e_free(&e);
+}
+
+/* A test that failed with the dialer stopped leaves it running for the next. */
+static void dialer_back(void)
+{
+    th_stack("start-service dialer >/dev/null 2>&1");
+}
+
+Test(e2e, a_call_canceled_while_its_job_waits_is_never_dialled, .timeout = 150, .fini = dialer_back)
+{
+    withdrawn_while_queued(BY_CANCEL);
+}
+
+Test(e2e, a_number_added_to_do_not_call_while_its_job_waits_is_never_dialled, .timeout = 150,
+     .fini = dialer_back)
+{
+    withdrawn_while_queued(BY_DNC);
 }

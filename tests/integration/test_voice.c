@@ -3,9 +3,13 @@
  * with a real SIP peer. The called parties are sipp scenarios
  * (tests/e2e/sipp/NAME.xml) and the sandbox carrier (tools/sandbox-carrier),
  * each started by the test on a free loopback port. A test plays the
- * scheduler: it publishes a CallJob to jobs.call, then watches what the
- * dialer and media report (evt.<tenant>.call.progress on core NATS, and
- * calls.ended on JetStream, which carries the transcript).
+ * scheduler's dispatcher: it publishes a CallJob to jobs.call, then watches
+ * what the dialer and media report (evt.<tenant>.call.progress on core
+ * NATS, and calls.ended on JetStream, which carries the transcript). The
+ * dialer dials a job only when the real scheduler says its call is still
+ * wanted (calls.dialable), so each job's call is first created in the
+ * scheduler, as a manual call of a draft campaign (which no dispatcher
+ * touches): the job <call_id>:1 is then its next attempt.
  *
  * Needs sipp (Debian's sip-tester) on PATH and, for the carrier test,
  * $BUILD/bin/sandbox-carrier (BUILD as scripts/run-tests.sh exports it).
@@ -26,6 +30,7 @@
 
 #include "harness.h"
 #include "oc/crypto.h"
+#include "proto/assistants.pb-c.h"
 #include "proto/dialer.pb-c.h"
 #include "proto/media.pb-c.h"
 #include "proto/scheduler.pb-c.h"
@@ -139,6 +144,7 @@ struct voice {
     struct oc_consumer *consumer;
     struct seen seen;
     char *number_id;
+    char *campaign_id; /* the draft campaign of the calls, made on the first job */
     struct th_child peer;
     bool peer_started;
 };
@@ -186,6 +192,7 @@ static void voice_teardown(struct voice *v)
     for (int i = 0; i < v->seen.n_ended; i++)
         ocpb__call_ended__free_unpacked(v->seen.ended[i], NULL);
     free(v->number_id);
+    free(v->campaign_id);
     oc_bus_free(v->bus);
 }
 
@@ -223,17 +230,82 @@ static char *create_number(struct voice *v, int port)
     return create_number_auth(v, port, NULL, NULL);
 }
 
+/* A request in the test's tenant that must succeed; the reply (caller frees). */
+static void *voice_ok(struct voice *v, const char *subject, const ProtobufCMessage *req,
+                      const ProtobufCMessageDescriptor *desc)
+{
+    void *reply = NULL;
+    char err[256] = "";
+    struct oc_call call = {.tenant_id = v->seen.tenant, .timeout_ms = 10000};
+    enum oc_status st = oc_bus_call(v->bus, subject, &call, req, desc, NULL,
+                                    (ProtobufCMessage **)&reply, err, sizeof(err));
+    cr_assert_eq(st, OC_OK, "%s: %s: %s", subject, oc_status_code(st), err);
+    return reply;
+}
+
+/* The draft campaign of the test's calls, with an assistant and the number
+ * the test created (v->number_id). */
+static const char *voice_campaign(struct voice *v)
+{
+    if (v->campaign_id)
+        return v->campaign_id;
+    cr_assert_not_null(v->number_id, "create the number before the first job");
+    Ocpb__Assistant a = OCPB__ASSISTANT__INIT;
+    Ocpb__CreateAssistantRequest qa = OCPB__CREATE_ASSISTANT_REQUEST__INIT;
+    a.name = "voice test";
+    a.language = OCPB__LANGUAGE__LANGUAGE_EN;
+    a.greeting = GREETING;
+    qa.assistant = &a;
+    Ocpb__CreateAssistantReply *ra =
+        voice_ok(v, "assistants.create", &qa.base, &ocpb__create_assistant_reply__descriptor);
+
+    Ocpb__Campaign c = OCPB__CAMPAIGN__INIT;
+    Ocpb__CreateCampaignRequest qc = OCPB__CREATE_CAMPAIGN_REQUEST__INIT;
+    c.name = "voice test";
+    c.assistant_id = ra->assistant->id;
+    c.number_id = v->number_id;
+    c.default_region = "ES";
+    c.timezone = "Europe/Madrid";
+    qc.campaign = &c;
+    Ocpb__CreateCampaignReply *rc =
+        voice_ok(v, "campaigns.create", &qc.base, &ocpb__create_campaign_reply__descriptor);
+    cr_assert_eq(rc->campaign->state, OCPB__CAMPAIGN_STATE__CAMPAIGN_STATE_DRAFT);
+    v->campaign_id = strdup(rc->campaign->id);
+    ocpb__create_campaign_reply__free_unpacked(rc, NULL);
+    ocpb__create_assistant_reply__free_unpacked(ra, NULL);
+    return v->campaign_id;
+}
+
+/* A manual call to phone in the draft campaign: created, never dispatched
+ * by the scheduler itself. Returns its id (caller frees). */
+static char *voice_call(struct voice *v, const char *phone)
+{
+    Ocpb__CreateCallRequest q = OCPB__CREATE_CALL_REQUEST__INIT;
+    char *lead_id = voice_uuid();
+    q.campaign_id = (char *)voice_campaign(v);
+    q.lead_id = lead_id;
+    q.phone_e164 = (char *)phone;
+    q.reason = "voice test";
+    Ocpb__CreateCallReply *r =
+        voice_ok(v, "calls.create", &q.base, &ocpb__create_call_reply__descriptor);
+    cr_assert_eq(r->call->status, OCPB__CALL_STATUS__CALL_STATUS_CREATED);
+    char *id = strdup(r->call->id);
+    ocpb__create_call_reply__free_unpacked(r, NULL);
+    free(lead_id);
+    return id;
+}
+
 struct job_opts {
     const char *phone;
     int trunk_port;
     int ring_timeout_s;
     const char *msg_id;      /* NULL: the dispatch id */
-    const char *call_id;     /* NULL: a new one */
+    const char *call_id;     /* NULL: a new call, created in the scheduler */
     const char *dispatch_id; /* NULL: <call_id>:1 */
     const char *closing;
 };
 
-/* Publishes a CallJob as the scheduler would; returns its call id (caller frees). */
+/* Publishes a CallJob as the scheduler's dispatcher would; returns its call id (caller frees). */
 static char *publish_job(struct voice *v, const struct job_opts *o)
 {
     Ocpb__CallJob job = OCPB__CALL_JOB__INIT;
@@ -246,7 +318,7 @@ static char *publish_job(struct voice *v, const struct job_opts *o)
     Ocpb__ScriptLine *lines[] = {&line1, &line2};
     Ocpb__CallerLine caller = OCPB__CALLER_LINE__INIT;
     char trunk[64], dispatch[96];
-    char *call_id = o->call_id ? strdup(o->call_id) : voice_uuid();
+    char *call_id = o->call_id ? strdup(o->call_id) : voice_call(v, o->phone);
     char *event_id = voice_uuid();
     char *lead_id = voice_uuid();
 
@@ -284,7 +356,7 @@ static char *publish_job(struct voice *v, const struct job_opts *o)
     job.meta = &meta;
     job.call_id = call_id;
     job.dispatch_id = dispatch;
-    job.campaign_id = lead_id;
+    job.campaign_id = (char *)voice_campaign(v);
     job.kind = OCPB__CALL_KIND__CALL_KIND_FIRST;
     job.attempt = 1;
     job.lead = &lead;
@@ -368,6 +440,33 @@ static void progress_order(struct seen *s, const char *call_id, char *out, size_
         if (strcmp(s->progress[i]->call_id, call_id) == 0)
             n += (size_t)snprintf(out + n, cap - n, "%s%d", n ? "," : "", s->progress[i]->kind);
     pthread_mutex_unlock(&s->mu);
+}
+
+/* How many jobs of call_id the JOBS work queue still holds: a job leaves it
+ * once a dialer acked it. */
+static int jobs_queued(struct oc_bus *bus, const char *call_id)
+{
+    jsCtx *js = NULL;
+    jsStreamInfo *si = NULL;
+    jsErrCode jerr = 0;
+    int n = 0;
+    cr_assert_eq(natsConnection_JetStream(&js, oc_bus_nats(bus), NULL), NATS_OK);
+    cr_assert_eq(js_GetStreamInfo(&si, js, "JOBS", NULL, &jerr), NATS_OK, "JOBS: %d", jerr);
+    for (uint64_t seq = si->State.FirstSeq; seq && seq <= si->State.LastSeq; seq++) {
+        natsMsg *m = NULL;
+        if (js_GetMsg(&m, js, "JOBS", seq, NULL, &jerr) != NATS_OK)
+            continue; /* acked and gone */
+        Ocpb__CallJob *job = ocpb__call_job__unpack(NULL, (size_t)natsMsg_GetDataLength(m),
+                                                    (const uint8_t *)natsMsg_GetData(m));
+        if (job && job->call_id && strcmp(job->call_id, call_id) == 0)
+            n++;
+        if (job)
+            ocpb__call_job__free_unpacked(job, NULL);
+        natsMsg_Destroy(m);
+    }
+    jsStreamInfo_Destroy(si);
+    jsCtx_Destroy(js);
+    return n;
 }
 
 /* A minimal allocation request for media.allocate. */
@@ -659,6 +758,111 @@ Test(voice, a_job_delivered_twice_is_dialled_once)
         "dialled once");
     cr_assert_eq(th_child_wait(&v.peer, 5000), 0, "sipp got exactly its one call (log %s)",
                  v.peer.log);
+    v.peer_started = false;
+    free(call_id);
+    voice_teardown(&v);
+}
+
+Test(voice, a_job_whose_call_was_canceled_or_is_unknown_is_never_dialled)
+{
+    cr_assert(th_have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    struct voice v;
+    voice_setup(&v);
+    int port;
+    /* One call only: sipp exits after it, so a stray INVITE before the
+     * wanted call would take its place and show. */
+    sipp_start(&v.peer, "busy.xml", &port);
+    v.peer_started = true;
+    v.number_id = create_number(&v, port);
+
+    /* A call canceled before its job arrives (as if canceled while the job
+     * waited in the queue). */
+    char *canceled = voice_call(&v, "+34910000041");
+    Ocpb__CancelCallRequest cq = OCPB__CANCEL_CALL_REQUEST__INIT;
+    cq.id = canceled;
+    cq.reason = "the contact asked not to be called";
+    Ocpb__CancelCallReply *cr =
+        voice_ok(&v, "calls.cancel", &cq.base, &ocpb__cancel_call_reply__descriptor);
+    cr_assert_eq(cr->call->status, OCPB__CALL_STATUS__CALL_STATUS_CANCELED);
+    ocpb__cancel_call_reply__free_unpacked(cr, NULL);
+    struct job_opts o = {.phone = "+34910000041", .trunk_port = port, .call_id = canceled};
+    free(publish_job(&v, &o));
+
+    /* A job for a call the scheduler never had. */
+    char *unknown = voice_uuid();
+    struct job_opts u = {.phone = "+34910000042", .trunk_port = port, .call_id = unknown};
+    free(publish_job(&v, &u));
+
+    /* A wanted call after them: the dialer takes jobs one at a time, in
+     * order, so once this one is over the two before it were decided. */
+    struct job_opts w = {.phone = "+34910000043", .trunk_port = port};
+    char *wanted = publish_job(&v, &w);
+    expect_progress(&v, wanted, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_BUSY, 15000);
+    expect_ended(&v, wanted, 10000);
+
+    for (int i = 0; i < 2; i++) {
+        const char *id = i == 0 ? canceled : unknown;
+        cr_assert_eq(jobs_queued(v.bus, id), 0, "the job of call %s was not acked", id);
+        for (int k = OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_DIALING;
+             k <= OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_HANGUP; k++)
+            cr_assert_eq(count_progress(&v.seen, id, (Ocpb__CallProgressKind)k), 0,
+                         "call %s: progress %d reported", id, k);
+        cr_assert_null(find_ended(&v.seen, id), "call %s: an end was reported", id);
+    }
+    Ocpb__GetCallRequest gq = OCPB__GET_CALL_REQUEST__INIT;
+    gq.id = canceled;
+    Ocpb__GetCallReply *gr = voice_ok(&v, "calls.get", &gq.base, &ocpb__get_call_reply__descriptor);
+    cr_assert_eq(gr->call->status, OCPB__CALL_STATUS__CALL_STATUS_CANCELED, "status %d",
+                 gr->call->status);
+    ocpb__get_call_reply__free_unpacked(gr, NULL);
+
+    cr_assert_eq(th_child_wait(&v.peer, 5000), 0, "sipp got exactly the wanted call (log %s)",
+                 v.peer.log);
+    v.peer_started = false;
+    free(canceled);
+    free(unknown);
+    free(wanted);
+    voice_teardown(&v);
+}
+
+/* A test that failed with the scheduler stopped leaves it running for the next. */
+static void scheduler_back(void)
+{
+    th_stack("start-service scheduler >/dev/null 2>&1");
+}
+
+Test(voice, a_job_waits_undialled_while_the_scheduler_cannot_answer, .fini = scheduler_back)
+{
+    cr_assert(th_have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    struct voice v;
+    voice_setup(&v);
+    int port;
+    sipp_start(&v.peer, "busy.xml", &port);
+    v.peer_started = true;
+    v.number_id = create_number(&v, port);
+    char *call_id = voice_call(&v, "+34910000051");
+
+    /* Nobody can say whether the call is still wanted: nothing is dialled,
+     * and the job stays in the queue (nak'ed, its claim forgotten). */
+    cr_assert_eq(th_stack("stop-service scheduler"), 0, "the scheduler exits cleanly on SIGTERM");
+    struct job_opts o = {.phone = "+34910000051", .trunk_port = port, .call_id = call_id};
+    free(publish_job(&v, &o));
+    usleep(5000000); /* the question is asked, and asked again after the nak delay */
+    cr_assert_eq(
+        count_progress(&v.seen, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_DIALING), 0,
+        "dialled without the scheduler's answer");
+    cr_assert_null(find_ended(&v.seen, call_id), "the attempt was reported");
+    cr_assert_eq(jobs_queued(v.bus, call_id), 1, "the job left the queue");
+
+    /* The scheduler is back: the job comes back once more and is dialled. */
+    cr_assert_eq(th_stack("start-service scheduler"), 0);
+    expect_progress(&v, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_BUSY, 15000);
+    expect_ended(&v, call_id, 10000);
+    cr_assert_eq(
+        count_progress(&v.seen, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_DIALING), 1,
+        "dialled once");
+    cr_assert_eq(jobs_queued(v.bus, call_id), 0, "the job was acked");
+    cr_assert_eq(th_child_wait(&v.peer, 5000), 0, "sipp got its one call (log %s)", v.peer.log);
     v.peer_started = false;
     free(call_id);
     voice_teardown(&v);
