@@ -12,10 +12,12 @@
 
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -353,6 +355,26 @@ int th_child_wait(struct th_child *c, int ms)
     waitpid(c->pid, &status, 0);
     c->pid = 0;
     return -1;
+}
+
+bool th_wait_udp_bound(int port, int ms)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (int waited = 0; waited <= ms; waited += 50) {
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        int rc;
+
+        if (fd < 0)
+            return false;
+        rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+        close(fd);
+        if (rc != 0 && errno == EADDRINUSE)
+            return true;
+        usleep(50000);
+    }
+    return false;
 }
 
 bool th_have_program(const char *name)

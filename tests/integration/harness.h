@@ -86,6 +86,12 @@ void th_child_start(struct th_child *c, const char *tag, char *const argv[]);
  */
 int th_child_wait(struct th_child *c, int ms);
 
+/**
+ * Waits up to ms until something has bound UDP port on 127.0.0.1 (a SIP
+ * peer the test started is listening); false when nothing did.
+ */
+bool th_wait_udp_bound(int port, int ms);
+
 /** True when the program is on PATH. */
 bool th_have_program(const char *name);
 

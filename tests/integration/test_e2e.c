@@ -209,9 +209,8 @@ static void sipp_start(struct sipp *s, int calls)
                           s->messages,
                           NULL};
     th_child_start(&s->proc, "sipp", argv);
-    usleep(300000); /* sipp binds at once; give it that moment */
-    cr_assert_eq(waitpid(s->proc.pid, NULL, WNOHANG), 0, "sipp did not start (log %s)",
-                 s->proc.log);
+    cr_assert(th_wait_udp_bound(s->port, 10000), "sipp is not listening on %d (log %s)", s->port,
+              s->proc.log);
 }
 
 /* INVITEs sipp received: request lines in its message log. */
@@ -859,7 +858,8 @@ Test(e2e, the_contacts_words_reach_the_transcript_and_the_carrier_hears_the_agen
     char *const argv[] = {"env", env_contacts, env_results, env_port, env_rtp, bin, NULL};
     struct th_child carrier;
     th_child_start(&carrier, "carrier", argv);
-    usleep(500000);
+    cr_assert(th_wait_udp_bound(port, 10000), "the carrier is not listening on %d (log %s)", port,
+              carrier.log);
 
     struct e2e e;
     e2e_setup(&e, port);

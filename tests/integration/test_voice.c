@@ -90,7 +90,8 @@ static void sipp_start(struct th_child *c, const char *scenario, int *port)
     char *const argv[] = {"sipp", "-sf",       path, "-i", "127.0.0.1", "-p",       p,     "-mp",
                           mp,     "-rtp_echo", "-m", "1",  "-nostdin",  "-timeout", "60s", NULL};
     th_child_start(c, NULL, argv);
-    usleep(300000); /* sipp binds at once; give it that moment */
+    cr_assert(th_wait_udp_bound(*port, 10000), "sipp is not listening on %d (log %s)", *port,
+              c->log);
 }
 
 /* ------------------------------------------------------------ what comes back */
@@ -931,7 +932,8 @@ Test(voice, the_sandbox_carrier_hears_the_agent_and_the_contact_is_transcribed)
     char *const argv[] = {"env", env_contacts, env_results, env_port, env_rtp, bin, NULL};
     th_child_start(&v.peer, NULL, argv);
     v.peer_started = true;
-    usleep(500000);
+    cr_assert(th_wait_udp_bound(port, 10000), "the carrier is not listening on %d (log %s)", port,
+              v.peer.log);
     v.number_id = create_number(&v, port);
 
     struct job_opts o = {.phone = "+34910000011", .trunk_port = port};
