@@ -6,11 +6,11 @@
  */
 #include "dialable.h"
 
-enum dialable_action dialable_action(enum oc_status asked, bool dialable)
+enum dialable_action dialable_action(enum oc_status asked, bool dialable, bool later)
 {
     switch (asked) {
     case OC_OK:
-        return dialable ? DIALABLE_DIAL : DIALABLE_DROP;
+        return dialable ? DIALABLE_DIAL : later ? DIALABLE_WAIT : DIALABLE_DROP;
     case OC_ERR_INVALID:
     case OC_ERR_NOT_FOUND:
         return DIALABLE_DROP;
@@ -28,6 +28,8 @@ const char *dialable_action_name(enum dialable_action a)
         return "drop";
     case DIALABLE_RETRY:
         return "retry";
+    case DIALABLE_WAIT:
+        return "wait";
     }
     return "unknown";
 }

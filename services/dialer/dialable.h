@@ -21,17 +21,20 @@ enum dialable_action {
     /* No answer (timeout, no scheduler copy, its database down): nothing is
      * dialled; the claim is forgotten and the job nak'ed to come back. */
     DIALABLE_RETRY,
+    /* "Not now" (its campaign is paused): as a retry, nothing dialled, the
+     * claim forgotten and the job nak'ed, but an answer, not a fault. */
+    DIALABLE_WAIT,
 };
 
 /**
  * The action for the status of the calls.dialable request (asked) and, when
- * that is OC_OK, the reply's verdict. A question the scheduler refuses as
+ * that is OC_OK, the reply's verdict (dialable, and later for "not now"). A question the scheduler refuses as
  * such (OC_ERR_INVALID, OC_ERR_NOT_FOUND) is dropped: asking again cannot
  * help, and dialling without a yes is never an option.
  */
-enum dialable_action dialable_action(enum oc_status asked, bool dialable);
+enum dialable_action dialable_action(enum oc_status asked, bool dialable, bool later);
 
-/** "dial", "drop" or "retry", for logs and tests. */
+/** "dial", "drop", "retry" or "wait", for logs and tests. */
 const char *dialable_action_name(enum dialable_action a);
 
 #endif

@@ -94,6 +94,7 @@ struct dialer {
     struct oc_metric *jobs_taken;
     struct oc_metric *jobs_duplicate;
     struct oc_metric *jobs_not_dialable;
+    struct oc_metric *jobs_waiting;
     struct oc_metric *calls_answered;
     struct oc_metric *calls_unanswered;
     struct oc_metric *calls_live;

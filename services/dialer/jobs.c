@@ -19,8 +19,10 @@
  *      dialled either, and nothing is reported (the scheduler decided the
  *      call's fate itself). When the scheduler does not answer, nothing is
  *      dialled either: the claim is forgotten and the job nak'ed to come
- *      back, as in 4. Asked after the claim, so that only the copy holding
- *      the job asks, and as late as possible before the INVITE;
+ *      back, as in 4. "Not now" (the campaign is paused) is handled the
+ *      same way: the job waits in the queue for the resume. Asked after
+ *      the claim, so that only the copy holding the job asks, and as late
+ *      as possible before the INVITE;
  *   4. media.allocate; when no media copy can take the call, the claim is
  *      forgotten (nothing was dialled) and the job is nak'ed to come back;
  *   5. the INVITE, through the SIP thread; the job is acked once it left.
@@ -82,8 +84,8 @@ static void report_undialled(struct dialer *d, struct leg *leg, Ocpb__HangupCaus
  * calls.dialable for the leg's attempt. On OC_OK *dialable is the
  * scheduler's verdict; why (always written) says why, or what went wrong.
  */
-static enum oc_status ask_dialable(struct dialer *d, struct leg *leg, bool *dialable, char *why,
-                                   size_t whylen)
+static enum oc_status ask_dialable(struct dialer *d, struct leg *leg, bool *dialable, bool *later,
+                                   char *why, size_t whylen)
 {
     Ocpb__CheckDialableRequest req = OCPB__CHECK_DIALABLE_REQUEST__INIT;
     struct oc_call call = {.tenant_id = leg->tenant_id,
@@ -108,6 +110,7 @@ static enum oc_status ask_dialable(struct dialer *d, struct leg *leg, bool *dial
     snprintf(why, whylen, "%s [%s]", reply->reason && *reply->reason ? reply->reason : "no reason",
              status ? status->name : "CALL_STATUS_UNSPECIFIED");
     *dialable = reply->dialable;
+    *later = reply->later;
     return OC_OK;
 }
 
@@ -321,9 +324,10 @@ static enum oc_status take(struct dialer *d, const Ocpb__CallJob *job)
 
     /* 3. Is the call still wanted? Nothing is dialled without a yes. */
     char err[256] = "";
-    bool dialable = false;
-    enum oc_status asked = ask_dialable(d, leg, &dialable, err, sizeof(err));
-    switch (dialable_action(asked, dialable)) {
+    bool dialable = false, later = false;
+    enum oc_status asked = ask_dialable(d, leg, &dialable, &later, err, sizeof(err));
+    enum dialable_action action = dialable_action(asked, dialable, later);
+    switch (action) {
     case DIALABLE_DIAL:
         break;
     case DIALABLE_DROP:
@@ -337,8 +341,14 @@ static enum oc_status take(struct dialer *d, const Ocpb__CallJob *job)
         st = OC_OK;
         goto out;
     case DIALABLE_RETRY:
-        oc_warn("call %s: calls.dialable: %s; attempt %s not dialled, the job comes back",
-                leg->call_id, err, leg->dispatch_id);
+    case DIALABLE_WAIT:
+        if (action == DIALABLE_WAIT) {
+            oc_metric_add(d->jobs_waiting, 1);
+            oc_info("call %s: attempt %s waits: %s", leg->call_id, leg->dispatch_id, err);
+        } else {
+            oc_warn("call %s: calls.dialable: %s; attempt %s not dialled, the job comes back",
+                    leg->call_id, err, leg->dispatch_id);
+        }
         if (store_leg_forget(d->svc->db, leg->tenant_id, leg->dispatch_id) != OC_OK)
             oc_warn("call %s: the claim could not be forgotten; a redelivery will report it"
                     " failed",

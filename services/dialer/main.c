@@ -60,6 +60,8 @@ static enum oc_status dialer_on_start(struct oc_service *svc)
     d->jobs_not_dialable =
         oc_metric_counter("dialer_jobs_not_dialable_total", NULL,
                           "Call jobs dropped undialled: the scheduler no longer wanted the call.");
+    d->jobs_waiting = oc_metric_counter("dialer_jobs_waiting_total", NULL,
+                                        "Call jobs put back undialled: their campaign is paused.");
     d->calls_answered = oc_metric_counter("dialer_calls_answered_total", NULL, "Calls answered.");
     d->calls_unanswered = oc_metric_counter("dialer_calls_unanswered_total", NULL,
                                             "Attempts that ended without an answer.");

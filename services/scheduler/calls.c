@@ -418,6 +418,7 @@ enum oc_status handle_call_dialable(struct oc_request *req, const ProtobufCMessa
     struct dialable_verdict v;
     dialable_decide(&call, r->dispatch_id, &v);
     reply->dialable = v.dialable;
+    reply->later = v.later;
     reply->status = (Ocpb__CallStatus)call.status;
     reply->reason = oc_arena_strdup(req->arena, v.reason);
     reply->dispatch_id = call.dispatch_seq > 0

@@ -71,8 +71,8 @@ static void verdict(struct dialable_verdict *out, bool yes, const char *reason)
     snprintf(out->reason, sizeof(out->reason), "%s", reason);
 }
 
-void dialable_decide(const struct dialable_call *call, const char *job_dispatch_id,
-                     struct dialable_verdict *out)
+static void decide(const struct dialable_call *call, const char *job_dispatch_id,
+                   struct dialable_verdict *out)
 {
     const char *status = call_status_name(call->status);
     int n = 0;
@@ -119,4 +119,20 @@ void dialable_decide(const struct dialable_call *call, const char *job_dispatch_
         verdict(out, false, "a newer attempt of the call superseded this one");
     else
         verdict(out, false, "no such attempt of the call was dispatched");
+}
+
+void dialable_decide(const struct dialable_call *call, const char *job_dispatch_id,
+                     struct dialable_verdict *out)
+{
+    out->later = false;
+    decide(call, job_dispatch_id, out);
+    /* A pause starts no new call, but takes nothing back: the attempt stays
+     * queued and its job waits for the resume (or expires, and the
+     * reconciler puts the call back in line). */
+    if (out->dialable && call->campaign_paused) {
+        out->dialable = false;
+        out->later = true;
+        snprintf(out->reason, sizeof(out->reason),
+                 "the campaign is paused; the attempt waits for the resume");
+    }
 }

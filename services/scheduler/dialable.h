@@ -31,10 +31,13 @@ struct dialable_call {
      * database's clock, as the dispatcher's scan decides it, give or take
      * DIALABLE_DUE_SLACK_S. */
     bool due;
+    /* Its campaign is paused: an attempt that may be dialled waits. */
+    bool campaign_paused;
 };
 
 struct dialable_verdict {
     bool dialable;
+    bool later; /* not dialable now, but the job is to be kept (a paused campaign) */
     char reason[192]; /* why or why not, for the logs and the reply */
 };
 

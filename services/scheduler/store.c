@@ -1166,7 +1166,9 @@ enum oc_status store_call_dialable(struct oc_db *db, const char *tenant, const c
      * same clock, with the slack dialable.h explains. */
     st = oc_db_q(c, &r,
                  "SELECT c.status, c.dispatch_seq, c.status_reason, " DUE_KEY
-                 " <= now() + $3::int * interval '1 second' FROM calls c"
+                 " <= now() + $3::int * interval '1 second',"
+                 " coalesce(k.status = 'paused', false) FROM calls c"
+                 " LEFT JOIN campaigns k ON k.tenant_id = c.tenant_id AND k.id = c.campaign_id"
                  " WHERE c.tenant_id = $1 AND c.id = $2",
                  tenant, id, fmt(a, DIALABLE_DUE_SLACK_S));
     if (st != OC_OK)
@@ -1183,6 +1185,7 @@ enum oc_status store_call_dialable(struct oc_db *db, const char *tenant, const c
     d.dispatch_seq = val_int(r, 0, 1);
     d.status_reason = val_dup(a, r, 0, 2);
     d.due = val_bool(r, 0, 3);
+    d.campaign_paused = val_bool(r, 0, 4);
     *out = d;
 out:
     PQclear(r);

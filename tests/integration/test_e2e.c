@@ -1274,6 +1274,74 @@ static void dialer_back(void)
     th_stack("start-service dialer >/dev/null 2>&1");
 }
 
+static bool job_put_back(void *p)
+{
+    (void)p;
+    return dialer_metric("dialer_jobs_waiting_total") >= 1;
+}
+
+/*
+ * A call queued while the dialer is stopped, its campaign paused with the
+ * job still in the queue: the dialer comes back, takes the job and is told
+ * "not now"; nothing is dialled and the job stays. On resume the same
+ * attempt is dialled, once.
+ */
+Test(e2e, a_job_of_a_paused_campaign_waits_for_the_resume, .timeout = 150, .fini = dialer_back)
+{
+    static const char *const busy = "+34612000486";
+    struct sipp peer;
+    struct e2e e;
+    char row[64];
+
+    sipp_start(&peer, 1);
+    e2e_setup(&e, peer.port);
+    snprintf(row, sizeof(row), "Bruno Ocupado,%s", busy);
+    e2e_upload(&e, row, 1);
+
+    /* No dialer, so a stand-in answers numbers.get for the dispatcher. */
+    cr_assert_eq(th_stack("stop-service dialer"), 0, "the dialer exits cleanly on SIGTERM");
+    struct standin_number sn = {.tenant = e.tenant};
+    snprintf(sn.trunk, sizeof(sn.trunk), "sip:127.0.0.1:%d", peer.port);
+    struct oc_bus *standin = th_bus();
+    const struct oc_handler h = {"numbers.get", &ocpb__get_number_request__descriptor,
+                                 standin_number_get};
+    cr_assert_eq(oc_bus_serve(standin, "e2e-standin", &h, 1, &sn), OC_OK);
+    e2e_start(&e);
+    struct queued_arg qa = {.e = &e, .want = 1};
+    cr_assert(th_wait_until(calls_queued, &qa, 15000), "%d of 1 call queued", qa.seen);
+    oc_bus_free(standin);
+    json_t *calls = e2e_calls(&e, NULL);
+    const char *id = jstr(find_by_phone(calls, busy, "first"), "id");
+    cr_assert_not_null(id);
+    struct oc_bus *bus = th_bus();
+    cr_assert_eq(jobs_queued(bus, id), 1, "the job of call %s is not waiting in the queue", id);
+
+    struct th_resp r;
+    api(&r, 200, "POST", e.token, NULL, "/v1/campaigns/%s/pause", e.campaign);
+    th_resp_clear(&r);
+    start_dialer(NULL);
+    cr_assert(th_wait_until(job_put_back, NULL, 15000), "the dialer never put the job back");
+    cr_assert_eq(sipp_invites(&peer), 0, "a paused campaign's call was dialled (%s)",
+                 peer.messages);
+    cr_assert_eq(jobs_queued(bus, id), 1, "the paused campaign's job left the queue");
+    json_t *c = e2e_call(&e, id);
+    cr_assert_str_eq(jstr0(c, "status"), "queued", "the call is no longer queued");
+    json_decref(c);
+
+    api(&r, 200, "POST", e.token, NULL, "/v1/campaigns/%s/resume", e.campaign);
+    th_resp_clear(&r);
+    struct call_arg ca = {.e = &e, .id = id};
+    cr_assert(th_wait_until(call_over, &ca, 30000), "the call did not end (%s)", ca.status);
+    cr_assert_str_eq(ca.status, "failed", "the call was dialled and found busy");
+    cr_assert_eq(sipp_invites_to(&peer, busy), 1, "dialled once after the resume (%s)",
+                 peer.messages);
+
+    json_decref(calls);
+    oc_bus_free(bus);
+    sipp_cleanup(&peer);
+    e2e_free(&e);
+}
+
 Test(e2e, a_call_canceled_while_its_job_waits_is_never_dialled, .timeout = 150, .fini = dialer_back)
 {
     withdrawn_while_queued(BY_CANCEL);

@@ -197,3 +197,36 @@ Test(dialable, no_legitimate_job_is_ever_refused)
         cr_assert(v.dialable, "queued, seq %d, job %d: %s", n, n, v.reason);
     }
 }
+
+Test(dialable, a_paused_campaign_keeps_its_attempts_waiting)
+{
+    /* What would be dialled is "not now": not dialable, later. */
+    struct dialable_call c = call(CALL_QUEUED, 2, true);
+    c.campaign_paused = true;
+    struct dialable_verdict v = decide(c, attempt(2));
+    cr_assert_not(v.dialable, "%s", v.reason);
+    cr_assert(v.later, "%s", v.reason);
+    cr_assert(strstr(v.reason, "paused") != NULL, "%s", v.reason);
+    c = call(CALL_SCHEDULED, 1, true);
+    c.campaign_paused = true;
+    v = decide(c, attempt(2));
+    cr_assert_not(v.dialable, "%s", v.reason);
+    cr_assert(v.later, "%s", v.reason);
+
+    /* What is refused stays refused, paused or not: never "later". */
+    c = call(CALL_CANCELED, 2, true);
+    c.campaign_paused = true;
+    v = decide(c, attempt(2));
+    cr_assert_not(v.dialable, "%s", v.reason);
+    cr_assert_not(v.later, "a canceled call's job was kept: %s", v.reason);
+    c = call(CALL_QUEUED, 3, true);
+    c.campaign_paused = true;
+    v = decide(c, attempt(2));
+    cr_assert_not(v.later, "a superseded attempt was kept: %s", v.reason);
+
+    /* Running again: the same attempt is dialable, and not "later". */
+    c = call(CALL_QUEUED, 2, true);
+    v = decide(c, attempt(2));
+    cr_assert(v.dialable, "%s", v.reason);
+    cr_assert_not(v.later, "%s", v.reason);
+}
