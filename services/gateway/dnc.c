@@ -1,65 +1,66 @@
 /*
  * POST /v1/dnc/import: a do-not-call list as a file, text/csv or the file
  * part of multipart/form-data (as a lead upload), added to the tenant's
- * list by lead-ingest (dnc.import, in one transaction: all of it or none)
- * and answered with its counts and the rows it refused:
+ * list by lead-ingest (dnc.import) and answered with its counts and the
+ * rows it refused:
  *   200 {"added":N, "already_listed":M,
  *        "rejected":[{"line":L, "raw":..., "reason":..., "code":...}], "rejected_count":R}
  * Options come as query parameters or form fields: default_region, reason
  * (kept with every entry and in the audit trail), risk.
  *
- * dnc.import takes the file in one message, so the file is read whole here,
- * up to what one message may carry: the NATS server's payload limit less
- * room for the envelope (and never more than GATEWAY_MAX_UPLOAD). A larger
- * file is 413, refused before it is read when its length is declared; a
- * longer list goes in several files.
+ * The file is never held whole here: as a lead upload (lead_upload.c) it
+ * passes to lead-ingest in chunks of DNC_CHUNK bytes. A file that fits in
+ * one chunk goes as one dnc.import request; a larger one as a streamed
+ * import (dnc.import with streamed set, then its chunks in order on
+ * dnc.import.<import_id>, the last one waited for, its reply the report).
+ * The options go with the first request, so in a form whose file is larger
+ * than one chunk they must come before the file. GATEWAY_MAX_UPLOAD bounds
+ * the body: a declared length over it is refused before anything is read
+ * (http.c), a chunked body as soon as it passes it.
+ *
+ * lead-ingest adds the numbers in batches, each committed on its own: when
+ * an upload stops half-way, no last chunk is sent, lead-ingest ends the
+ * import once chunks stop coming, and the batches before stay listed
+ * (importing the file again counts them as already listed).
  */
 #include <civetweb.h>
-#include <nats/nats.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "gateway.h"
-#include "oc/bus.h"
 #include "oc/log.h"
 #include "proto/leads.pb-c.h"
 
-/* Room in a message for the envelope and the other fields of the request. */
-#define DNC_ENVELOPE_ROOM (16 * 1024)
-/* What a client may add around the file in a form: part headers, options. */
-#define DNC_FORM_ROOM (16 * 1024)
-/* The NATS default, when the connection does not say (it is down). */
-#define DNC_DEFAULT_PAYLOAD (1024 * 1024)
+/* Below the NATS default payload limit of 1 MiB, envelope included. */
+#define DNC_CHUNK (256 * 1024)
+#define DNC_READ (64 * 1024)
 #define DNC_OPTIONS_MAX 32
 #define DNC_FIELD_MAX 1024
 
 struct dnc_upload {
     struct gw_request *req;
-    size_t limit;       /* bytes of the file */
-    struct gw_buf file; /* the file part */
+    struct gw_query_param options[DNC_OPTIONS_MAX];
+    size_t n_options;
+    char *buf; /* the chunk being filled, DNC_CHUNK bytes */
+    size_t len;
+    long long total; /* file bytes so far */
+    bool streaming;
+    bool last_sent;
+    const char *chunk_subject;
+    const char *import_id;
+    uint32_t seq;
+    Ocpb__ImportDncReply *report; /* once finished */
+
+    /* multipart only */
     bool in_file;
     bool file_seen;
+    bool file_done;
     char field[GW_PARAM_MAX + 1]; /* the form field being read */
     char value[DNC_FIELD_MAX + 1];
     size_t value_len;
-    struct gw_query_param options[DNC_OPTIONS_MAX];
-    size_t n_options;
 };
-
-/* The largest file one dnc.import request can carry. */
-static size_t dnc_file_limit(struct gw_request *req)
-{
-    int64_t payload = natsConnection_GetMaxPayload(oc_bus_nats(req->gw->svc->bus));
-    size_t limit;
-
-    if (payload <= DNC_ENVELOPE_ROOM)
-        payload = DNC_DEFAULT_PAYLOAD;
-    limit = (size_t)payload - DNC_ENVELOPE_ROOM;
-    if (req->gw->cfg.max_upload > 0 && (size_t)req->gw->cfg.max_upload < limit)
-        limit = (size_t)req->gw->cfg.max_upload;
-    return limit;
-}
 
 static enum oc_status dnc_option(struct dnc_upload *u, const char *name, const char *value,
                                  const char *where)
@@ -70,6 +71,12 @@ static enum oc_status dnc_option(struct dnc_upload *u, const char *name, const c
     if (strcmp(name, "csv") == 0)
         return gw_fail(req, OC_ERR_INVALID, "%s \"csv\" is not known: send the file as the body",
                        where);
+    if (strcmp(name, "streamed") == 0 || strcmp(name, "total_bytes") == 0)
+        return gw_fail(req, OC_ERR_INVALID, "%s \"%s\" is not known", where, name);
+    if (u->streaming)
+        return gw_fail(req, OC_ERR_INVALID,
+                       "%s \"%s\" comes after a file of over %d bytes: options must come first",
+                       where, name, DNC_CHUNK);
     if (u->n_options == DNC_OPTIONS_MAX)
         return gw_fail(req, OC_ERR_INVALID, "more than %d options", DNC_OPTIONS_MAX);
     u->options[u->n_options].name = oc_arena_strdup(req->arena, name);
@@ -78,6 +85,127 @@ static enum oc_status dnc_option(struct dnc_upload *u, const char *name, const c
         return OC_ERR_NOMEM;
     u->n_options++;
     return OC_OK;
+}
+
+/* The request with the options given so far. */
+static enum oc_status dnc_request(struct dnc_upload *u, Ocpb__ImportDncRequest **out)
+{
+    struct gw_request *req = u->req;
+    Ocpb__ImportDncRequest *in = oc_arena_alloc(req->arena, sizeof(*in));
+    enum oc_status s;
+
+    if (in == NULL)
+        return OC_ERR_NOMEM;
+    ocpb__import_dnc_request__init(in);
+    s = pbjson_fill_query(&in->base, u->options, u->n_options, req->arena, req->error,
+                          sizeof(req->error));
+    if (s != OC_OK)
+        return s;
+    *out = in;
+    return OC_OK;
+}
+
+/* ------------------------------------------------------------ to lead-ingest */
+
+static enum oc_status dnc_begin_stream(struct dnc_upload *u)
+{
+    struct gw_request *req = u->req;
+    Ocpb__ImportDncRequest *in = NULL;
+    Ocpb__ImportDncReply *reply = NULL;
+    enum oc_status s = dnc_request(u, &in);
+
+    if (s != OC_OK)
+        return s;
+    in->streamed = true;
+    /* The declared length is the file's own only for a plain CSV body. */
+    in->total_bytes = !u->file_seen && req->content_length > 0 ? req->content_length : 0;
+    s = gw_call(req, "dnc.import", &in->base, &ocpb__import_dnc_reply__descriptor,
+                (ProtobufCMessage **)&reply);
+    if (s != OC_OK)
+        return s;
+    if (reply->chunk_subject[0] == '\0' || reply->import_id[0] == '\0')
+        return gw_fail(req, OC_ERR_INTERNAL, "dnc.import answered without a chunk subject");
+    u->chunk_subject = reply->chunk_subject;
+    u->import_id = reply->import_id;
+    u->streaming = true;
+    return OC_OK;
+}
+
+/* Sends the chunk in hand (the last one when last is set) and empties it. */
+static enum oc_status dnc_flush(struct dnc_upload *u, bool last)
+{
+    struct gw_request *req = u->req;
+    Ocpb__SendImportChunkRequest in = OCPB__SEND_IMPORT_CHUNK_REQUEST__INIT;
+    Ocpb__SendImportChunkReply *reply = NULL;
+    int timeout = last ? (int)req->gw->cfg.import_timeout_ms : 0;
+    enum oc_status s;
+
+    if (!u->streaming && (s = dnc_begin_stream(u)) != OC_OK)
+        return s;
+    in.job_id = (char *)u->import_id;
+    in.seq = u->seq;
+    in.data.data = (uint8_t *)u->buf;
+    in.data.len = u->len;
+    in.last = last;
+    u->last_sent = last;
+    s = gw_call_timeout(req, u->chunk_subject, &in.base, &ocpb__send_import_chunk_reply__descriptor,
+                        (ProtobufCMessage **)&reply, timeout);
+    /* A chunk whose answer was lost is sent again: a repeated seq changes nothing. */
+    if (s == OC_ERR_TIMEOUT && !last)
+        s = gw_call_timeout(req, u->chunk_subject, &in.base,
+                            &ocpb__send_import_chunk_reply__descriptor, (ProtobufCMessage **)&reply,
+                            timeout);
+    if (s != OC_OK)
+        return s;
+    if (reply->next_seq != u->seq + 1)
+        return gw_fail(req, OC_ERR_INTERNAL, "do-not-call import %s expected chunk %u after %u",
+                       u->import_id, reply->next_seq, u->seq);
+    if (last && reply->dnc == NULL)
+        return gw_fail(req, OC_ERR_INTERNAL, "do-not-call import %s ended without its report",
+                       u->import_id);
+    u->seq++;
+    u->len = 0;
+    if (last)
+        u->report = reply->dnc;
+    return OC_OK;
+}
+
+static enum oc_status dnc_write(struct dnc_upload *u, const char *data, size_t n)
+{
+    while (n > 0) {
+        size_t take;
+        enum oc_status s;
+
+        /* A full chunk goes only once more data shows it is not the last. */
+        if (u->len == DNC_CHUNK && (s = dnc_flush(u, false)) != OC_OK)
+            return s;
+        take = DNC_CHUNK - u->len < n ? DNC_CHUNK - u->len : n;
+        memcpy(u->buf + u->len, data, take);
+        u->len += take;
+        u->total += (long long)take;
+        data += take;
+        n -= take;
+    }
+    return OC_OK;
+}
+
+static enum oc_status dnc_finish(struct dnc_upload *u)
+{
+    struct gw_request *req = u->req;
+    Ocpb__ImportDncRequest *in = NULL;
+    enum oc_status s;
+
+    if (u->total == 0)
+        return gw_fail(req, OC_ERR_INVALID, "the file is empty");
+    if (u->streaming)
+        return dnc_flush(u, true);
+    s = dnc_request(u, &in);
+    if (s != OC_OK)
+        return s;
+    in->csv.data = (uint8_t *)u->buf;
+    in->csv.len = u->len;
+    return gw_call_timeout(req, "dnc.import", &in->base, &ocpb__import_dnc_reply__descriptor,
+                           (ProtobufCMessage **)&u->report, (int)req->gw->cfg.import_timeout_ms);
 }
 
 /* ------------------------------------------------------------ multipart */
@@ -104,13 +232,8 @@ static enum oc_status dnc_part_data(void *user, const char *data, size_t len)
 {
     struct dnc_upload *u = user;
 
-    if (u->in_file) {
-        if (u->file.len + len > u->limit)
-            return gw_fail(u->req, OC_ERR_TOO_LARGE,
-                           "the file is over the limit of %zu bytes of one do-not-call import",
-                           u->limit);
-        return gw_buf_append(&u->file, data, len);
-    }
+    if (u->in_file)
+        return dnc_write(u, data, len);
     if (u->value_len + len > DNC_FIELD_MAX)
         return gw_fail(u->req, OC_ERR_INVALID, "form field \"%s\" is over %d bytes", u->field,
                        DNC_FIELD_MAX);
@@ -125,6 +248,7 @@ static enum oc_status dnc_part_end(void *user)
 
     if (u->in_file) {
         u->in_file = false;
+        u->file_done = true;
         return OC_OK;
     }
     u->value[u->value_len] = '\0';
@@ -133,44 +257,29 @@ static enum oc_status dnc_part_end(void *user)
     return dnc_option(u, u->field, u->value, "form field");
 }
 
-static enum oc_status dnc_read_form(struct dnc_upload *u)
-{
-    struct gw_request *req = u->req;
-    struct gw_multipart_cb cb = {dnc_part_begin, dnc_part_data, dnc_part_end, u};
-    struct gw_multipart *mp = NULL;
-    char boundary[80];
-    enum oc_status s;
-
-    if (gw_multipart_boundary(req->content_type, boundary, sizeof(boundary)) != OC_OK) {
-        req->close = true;
-        return gw_fail(req, OC_ERR_INVALID, "multipart/form-data without a valid boundary");
-    }
-    s = gw_read_body(req, u->limit + DNC_FORM_ROOM);
-    if (s != OC_OK)
-        return s;
-    s = gw_multipart_new(&mp, boundary, &cb);
-    if (s != OC_OK)
-        return s;
-    s = gw_multipart_feed(mp, req->body, req->body_len);
-    if (s == OC_OK)
-        s = gw_multipart_finish(mp);
-    if (s == OC_ERR_INVALID && req->error[0] == '\0')
-        s = gw_fail(req, s, "%s", gw_multipart_error(mp));
-    gw_multipart_free(mp);
-    if (s == OC_OK && !u->file_seen)
-        s = gw_fail(req, OC_ERR_INVALID,
-                    "the form has no file: send it as a part with a filename or named \"file\"");
-    return s;
-}
-
 /* ------------------------------------------------------------ the route */
+
+/* The report as the route answers it: the counts and the first rejected rows. */
+static enum oc_status dnc_report(struct gw_request *req, const Ocpb__ImportDncReply *report)
+{
+    json_t *out = pbjson_render(&report->base);
+
+    if (out == NULL)
+        return OC_ERR_NOMEM;
+    json_object_del(out, "chunk_subject");
+    json_object_del(out, "import_id");
+    return gw_reply(req, 200, out);
+}
 
 enum oc_status handle_dnc_import(struct gw_request *req)
 {
-    struct dnc_upload *u;
+    struct dnc_upload *u = NULL;
+    struct gw_multipart *mp = NULL;
     struct gw_query_param *params;
-    Ocpb__ImportDncRequest *in;
-    Ocpb__ImportDncReply *reply = NULL;
+    struct gw_multipart_cb cb;
+    char boundary[80];
+    char *rbuf = NULL;
+    long long body_total = 0;
     bool form;
     size_t n;
     enum oc_status s;
@@ -185,56 +294,104 @@ enum oc_status handle_dnc_import(struct gw_request *req)
         return gw_fail(req, OC_ERR_INVALID,
                        "Content-Type must be text/csv or multipart/form-data (a file of numbers)");
     }
-    u = oc_arena_alloc(req->arena, sizeof(*u));
-    in = oc_arena_alloc(req->arena, sizeof(*in));
-    if (u == NULL || in == NULL)
-        return OC_ERR_NOMEM;
-    u->req = req;
-    u->limit = dnc_file_limit(req);
-    ocpb__import_dnc_request__init(in);
-
-    /* Refused before the body is read: the answer can only be 413. */
-    if (req->content_length > (long long)(u->limit + (form ? DNC_FORM_ROOM : 0))) {
+    if (form && gw_multipart_boundary(req->content_type, boundary, sizeof(boundary)) != OC_OK) {
         req->close = true;
-        return gw_fail(req, OC_ERR_TOO_LARGE,
-                       "the file is over the limit of %zu bytes of one do-not-call import; "
-                       "send the list in several files",
-                       u->limit);
+        return gw_fail(req, OC_ERR_INVALID, "multipart/form-data without a valid boundary");
+    }
+    u = oc_arena_alloc(req->arena, sizeof(*u));
+    rbuf = malloc(DNC_READ);
+    if (u == NULL || rbuf == NULL) {
+        s = OC_ERR_NOMEM;
+        goto out;
+    }
+    u->req = req;
+    u->buf = malloc(DNC_CHUNK);
+    if (u->buf == NULL) {
+        s = OC_ERR_NOMEM;
+        goto out;
     }
     s = gw_query(req, &params, &n);
     for (size_t i = 0; s == OC_OK && i < n; i++)
         s = dnc_option(u, params[i].name, params[i].value, "query parameter");
     if (s != OC_OK) {
         req->close = true;
-        return s;
+        goto out;
     }
     if (form) {
-        s = dnc_read_form(u);
-        if (s == OC_OK) {
-            in->csv.data = (uint8_t *)u->file.data;
-            in->csv.len = u->file.len;
-        }
-    } else {
-        s = gw_read_body(req, u->limit);
-        if (s == OC_OK) {
-            in->csv.data = (uint8_t *)req->body;
-            in->csv.len = req->body_len;
+        cb = (struct gw_multipart_cb){dnc_part_begin, dnc_part_data, dnc_part_end, u};
+        s = gw_multipart_new(&mp, boundary, &cb);
+        if (s != OC_OK)
+            goto out;
+    }
+
+    /* A POST with neither a length nor chunked coding has no body. */
+    if (req->content_length >= 0 || gw_request_chunked(req)) {
+        for (;;) {
+            int got = mg_read(req->conn, rbuf, DNC_READ);
+
+            if (got < 0) {
+                req->close = true;
+                s = gw_fail(req, OC_ERR_IO, "reading the upload failed");
+                goto out;
+            }
+            if (got == 0)
+                break;
+            body_total += got;
+            if (body_total > req->gw->cfg.max_upload) {
+                req->close = true;
+                s = gw_fail(req, OC_ERR_TOO_LARGE, "upload is over the limit of %ld bytes",
+                            req->gw->cfg.max_upload);
+                goto out;
+            }
+            if (mp != NULL) {
+                s = gw_multipart_feed(mp, rbuf, (size_t)got);
+                if (s == OC_ERR_INVALID && req->error[0] == '\0')
+                    s = gw_fail(req, s, "%s", gw_multipart_error(mp));
+            } else {
+                s = dnc_write(u, rbuf, (size_t)got);
+            }
+            if (s != OC_OK) {
+                req->close = true;
+                goto out;
+            }
         }
     }
-    if (s == OC_OK && in->csv.len == 0)
-        s = gw_fail(req, OC_ERR_INVALID, "the file is empty");
-    if (s == OC_OK)
-        s = pbjson_fill_query(&in->base, u->options, u->n_options, req->arena, req->error,
-                              sizeof(req->error));
-    if (s == OC_OK)
-        s = gw_call_timeout(req, "dnc.import", &in->base, &ocpb__import_dnc_reply__descriptor,
-                            (ProtobufCMessage **)&reply, (int)req->gw->cfg.import_timeout_ms);
-    if (s == OC_OK) {
-        oc_info("do-not-call import: %zu bytes, %lld added, %lld already listed, %lld rejected",
-                in->csv.len, (long long)reply->added, (long long)reply->already_listed,
-                (long long)reply->rejected_count);
-        s = gw_reply_message(req, 200, &reply->base);
+    if (req->content_length >= 0 && body_total < req->content_length) {
+        req->close = true;
+        s = gw_fail(req, OC_ERR_INVALID, "request body ended after %lld of %lld bytes", body_total,
+                    req->content_length);
+        goto out;
     }
-    gw_buf_free(&u->file);
+    if (mp != NULL) {
+        s = gw_multipart_finish(mp);
+        if (s != OC_OK) {
+            if (req->error[0] == '\0')
+                s = gw_fail(req, s, "%s", gw_multipart_error(mp));
+            goto out;
+        }
+        if (!u->file_seen) {
+            s = gw_fail(
+                req, OC_ERR_INVALID,
+                "the form has no file: send it as a part with a filename or named \"file\"");
+            goto out;
+        }
+    }
+
+    s = dnc_finish(u);
+    if (s != OC_OK)
+        goto out;
+    oc_info("do-not-call import: %lld bytes%s, %lld added, %lld already listed, %lld rejected",
+            u->total, u->streaming ? " streamed" : "", (long long)u->report->added,
+            (long long)u->report->already_listed, (long long)u->report->rejected_count);
+    s = dnc_report(req, u->report);
+out:
+    if (s != OC_OK && u != NULL && u->streaming && !u->last_sent)
+        oc_warn("do-not-call import %s: upload stopped; lead-ingest ends the import when chunks "
+                "stop coming",
+                u->import_id);
+    gw_multipart_free(mp);
+    if (u != NULL)
+        free(u->buf);
+    free(rbuf);
     return s;
 }

@@ -57,7 +57,7 @@ const struct gw_route gateway_routes[] = {
     /* Before {phone}: "check", "import", "export" and "history" are verbs
      * here, not numbers. */
     {"POST", "/v1/dnc/check", true, GW_BODY_JSON, handle_dnc_check},
-    /* A file, read by the handler up to the bus's payload limit (dnc.c). */
+    /* A file, streamed to lead-ingest by the handler (dnc.c). */
     {"POST", "/v1/dnc/import", true, GW_BODY_STREAM, handle_dnc_import},
     {"GET", "/v1/dnc/export", true, GW_BODY_NONE, handle_dnc_export},
     {"GET", "/v1/dnc/history", true, GW_BODY_NONE, handle_dnc_history},

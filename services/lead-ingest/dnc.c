@@ -6,13 +6,14 @@
  * (phone_normalize), because a request not to be called must never be
  * refused for a range that data does not know yet. Adding a number marks every lead of the tenant
  * with it do-not-call and queues dnc.changed, on which the scheduler cancels every future call to
- * it, in the same transaction as the entry and its audit row.
+ * it, in the same transaction as the entry and its audit row. An import does the same in batches
+ * (dnc_import.c), whole or streamed.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "csv_import.h"
+#include "dnc_import.h"
 #include "events.h"
 #include "handlers.h"
 #include "header_map.h"
@@ -28,9 +29,6 @@
 
 /* Numbers in one dnc.check_batch: the scheduler's dispatch batches are smaller. */
 #define CHECK_BATCH_MAX 5000
-/* Rejected rows a dnc.import reply carries, and bytes of each row's text. */
-#define DNC_IMPORT_REJECTED_MAX 1000
-#define DNC_RAW_MAX 1024
 
 static const char *source_name(Ocpb__DncSource s)
 {
@@ -349,138 +347,6 @@ enum oc_status handle_dnc_check_batch(struct oc_request *req, const ProtobufCMes
 
 /* ---------------------------------------------------------------- import */
 
-struct dnc_import {
-    struct oc_request *req;
-    struct oc_db_conn *c;
-    const char *tenant;
-    const Ocpb__ImportDncRequest *in;
-    long phone_col; /* -1 until the first record decided it */
-    bool header_seen;
-    Ocpb__ImportDncReply *reply;
-    size_t cap_rejected;
-    Ocpb__DncChanged **changed;
-    Ocpb__LeadUpdated **updated;
-    size_t n_changed, cap_changed, n_updated, cap_updated;
-};
-
-static enum oc_status dnc_reject(struct dnc_import *x, long line, const char *raw,
-                                 enum lead_reject_code code, const char *reason)
-{
-    Ocpb__ImportDncReply *r = x->reply;
-    r->rejected_count++;
-    if (r->n_rejected >= DNC_IMPORT_REJECTED_MAX)
-        return OC_OK; /* counted in rejected_count; the reply stays bounded */
-    if (r->n_rejected == x->cap_rejected) {
-        size_t cap = x->cap_rejected ? 2 * x->cap_rejected : 16;
-        Ocpb__RejectedRow **v = oc_arena_alloc(x->req->arena, cap * sizeof(*v));
-        if (!v)
-            return OC_ERR_NOMEM;
-        if (r->n_rejected)
-            memcpy(v, r->rejected, r->n_rejected * sizeof(*v));
-        r->rejected = v;
-        x->cap_rejected = cap;
-    }
-    Ocpb__RejectedRow *row = oc_arena_alloc(x->req->arena, sizeof(*row));
-    if (!row)
-        return OC_ERR_NOMEM;
-    ocpb__rejected_row__init(row);
-    row->line = line;
-    /* A kilobyte of the row is enough to find it; cut on a character. */
-    size_t n = strlen(raw);
-    if (n > DNC_RAW_MAX) {
-        n = DNC_RAW_MAX;
-        while (n && ((unsigned char)raw[n] & 0xC0) == 0x80)
-            n--;
-    }
-    row->raw = oc_arena_strndup(x->req->arena, raw, n);
-    row->reason = oc_arena_strdup(x->req->arena, reason);
-    row->code = (Ocpb__RejectReason)code;
-    if (!row->raw || !row->reason)
-        return OC_ERR_NOMEM;
-    r->rejected[r->n_rejected++] = row;
-    return OC_OK;
-}
-
-/* Appends p to a growing array in the arena. */
-static bool push_ptr(struct oc_arena *a, void ***v, size_t *n, size_t *cap, void *p)
-{
-    if (*n == *cap) {
-        size_t c = *cap ? 2 * *cap : 16;
-        void **nv = oc_arena_alloc(a, c * sizeof(*nv));
-        if (!nv)
-            return false;
-        if (*n)
-            memcpy(nv, *v, *n * sizeof(*nv));
-        *v = nv;
-        *cap = c;
-    }
-    (*v)[(*n)++] = p;
-    return true;
-}
-
-static enum oc_status dnc_record(void *user, const struct csv_record *rec)
-{
-    struct dnc_import *x = user;
-    if (rec->error != CSV_ROW_OK)
-        return dnc_reject(x, rec->line, rec->raw,
-                          rec->error == CSV_ROW_MALFORMED  ? LEAD_REJECT_MALFORMED
-                          : rec->error == CSV_ROW_ENCODING ? LEAD_REJECT_ENCODING
-                                                           : LEAD_REJECT_TOO_LONG,
-                          rec->why);
-    if (!x->header_seen) {
-        x->header_seen = true;
-        /* The column named like a phone, else the first; a first row whose
-         * cell is a number is data: the file has no header. */
-        for (size_t i = 0; i < rec->nfields && x->phone_col < 0; i++)
-            if (header_map_recognise(rec->fields[i]) == LEAD_FIELD_PHONE)
-                x->phone_col = (long)i;
-        if (x->phone_col >= 0)
-            return OC_OK;
-        x->phone_col = 0;
-        char e164[PHONE_E164_MAX], why[64];
-        if (phone_normalize(rec->fields[0], x->in->default_region, e164, why, sizeof(why)) != OC_OK)
-            return OC_OK;
-    }
-    const char *cell = (size_t)x->phone_col < rec->nfields ? rec->fields[x->phone_col] : "";
-    char e164[PHONE_E164_MAX], why[160], reason[220];
-    enum oc_status s = phone_normalize(cell, x->in->default_region, e164, why, sizeof(why));
-    if (s == OC_ERR_INVALID) {
-        snprintf(reason, sizeof(reason), "phone \"%.40s\": %s", cell, why);
-        return dnc_reject(x, rec->line, rec->raw,
-                          cell[0] ? LEAD_REJECT_INVALID_PHONE : LEAD_REJECT_MISSING_PHONE, reason);
-    }
-    if (s != OC_OK)
-        return s;
-
-    struct store_dnc_in d;
-    dnc_in_from_request(x->req, &d, e164);
-    d.source = "import";
-    d.reason = x->in->reason;
-    d.risk = risk_name(x->in->risk);
-    Ocpb__DncEntry *entry = NULL;
-    bool already = false;
-    Ocpb__DncChanged *changed = NULL;
-    Ocpb__LeadUpdated **updated = NULL;
-    size_t n_updated = 0;
-    /* d.phone_e164 points at e164: the entry copies it before it goes. */
-    s = dnc_add_in_tx(x->c, x->req->arena, x->tenant, &d, &entry, &already, &changed, &updated,
-                      &n_updated);
-    if (s != OC_OK)
-        return s;
-    if (already) {
-        x->reply->already_listed++;
-        return OC_OK;
-    }
-    x->reply->added++;
-    if (!push_ptr(x->req->arena, (void ***)&x->changed, &x->n_changed, &x->cap_changed, changed))
-        return OC_ERR_NOMEM;
-    for (size_t i = 0; i < n_updated; i++)
-        if (!push_ptr(x->req->arena, (void ***)&x->updated, &x->n_updated, &x->cap_updated,
-                      updated[i]))
-            return OC_ERR_NOMEM;
-    return OC_OK;
-}
-
 enum oc_status handle_dnc_import(struct oc_request *req, const ProtobufCMessage *msg,
                                  ProtobufCMessage **out)
 {
@@ -490,41 +356,55 @@ enum oc_status handle_dnc_import(struct oc_request *req, const ProtobufCMessage 
     enum oc_status s = handler_tenant(req, &tenant);
     if (s != OC_OK)
         return s;
-    if (in->csv.len == 0)
+    if (!in->streamed && in->csv.len == 0)
         return oc_request_fail(req, OC_ERR_INVALID, "the file is empty");
+    if ((long)in->csv.len > st->cfg.import_max_bytes || in->total_bytes > st->cfg.import_max_bytes)
+        return oc_request_fail(req, OC_ERR_TOO_LARGE, "the file is larger than %ld bytes",
+                               st->cfg.import_max_bytes);
     if (in->default_region[0] && !phone_region_known(in->default_region))
         return oc_request_fail(req, OC_ERR_INVALID, "default_region \"%.8s\" is not a country code",
                                in->default_region);
-    Ocpb__ImportDncReply *r = oc_arena_alloc(req->arena, sizeof(*r));
-    if (!r)
-        return OC_ERR_NOMEM;
-    ocpb__import_dnc_reply__init(r);
-    struct dnc_import x = {.req = req, .tenant = tenant, .in = in, .phone_col = -1, .reply = r};
-    struct csv_import *ci = NULL;
-    if ((s = csv_import_new(&ci, NULL, dnc_record, &x)) != OC_OK)
-        return s;
-    /* One transaction: the list changes all at once or not at all. */
-    if ((s = store_begin(st->svc->db, tenant, &x.c)) != OC_OK) {
-        csv_import_free(ci);
-        return s;
+    struct dnc_import_spec spec = {
+        .tenant = tenant,
+        .region = in->default_region,
+        .reason = in->reason,
+        .risk = risk_name(in->risk),
+        .user_id = oc_uuid_valid(req->env->user_id) ? req->env->user_id : NULL,
+        .actor = handler_actor(req),
+        .request_id = req->env->request_id,
+    };
+    Ocpb__ImportDncReply *r = NULL;
+
+    if (in->streamed) {
+        char id[37];
+        if ((s = dnc_import_open_stream(st, &spec, id)) != OC_OK)
+            return oc_request_fail(req, s, "the import could not start: %s", oc_status_text(s));
+        r = oc_arena_alloc(req->arena, sizeof(*r));
+        if (!r)
+            return OC_ERR_NOMEM;
+        ocpb__import_dnc_reply__init(r);
+        r->import_id = oc_arena_strdup(req->arena, id);
+        r->chunk_subject = oc_arena_printf(req->arena, "dnc.import.%s", id);
+        if (!r->import_id || !r->chunk_subject)
+            return OC_ERR_NOMEM;
+        *out = &r->base;
+        return OC_OK;
     }
-    s = csv_import_feed(ci, in->csv.data, in->csv.len);
+
+    /* A whole file goes through the same batches as a streamed one. */
+    struct dnc_import *x = NULL;
+    if ((s = dnc_import_new(&x, st, &spec)) != OC_OK)
+        return s;
+    s = dnc_import_feed(x, in->csv.data, in->csv.len);
     if (s == OC_OK)
-        s = csv_import_finish(ci);
+        s = dnc_import_finish(x);
     if (s == OC_ERR_INVALID)
-        s = oc_request_fail(req, s, "%s", csv_import_error(ci));
-    csv_import_free(ci);
-    if (s != OC_OK) {
-        store_abort(st->svc->db, x.c);
+        s = oc_request_fail(req, s, "%s", dnc_import_error(x));
+    if (s == OC_OK)
+        s = dnc_import_report(x, req->arena, &r);
+    dnc_import_free(x);
+    if (s != OC_OK)
         return s;
-    }
-    if ((s = store_commit(st->svc->db, x.c)) != OC_OK)
-        return s;
-    for (size_t i = 0; i < x.n_changed; i++)
-        events_publish(st->svc->bus, tenant, "dnc.added", &x.changed[i]->base);
-    for (size_t i = 0; i < x.n_updated; i++)
-        events_publish(st->svc->bus, tenant, "lead.updated", &x.updated[i]->base);
-    outbox_kick(st->outbox);
     oc_info("do-not-call import: %lld added, %lld already listed, %lld rejected",
             (long long)r->added, (long long)r->already_listed, (long long)r->rejected_count);
     *out = &r->base;

@@ -1033,11 +1033,10 @@ enum oc_status import_queue_whole(struct import_jobs *jobs, const struct import_
 /* ---------------------------------------------------------------- streamed */
 
 /*
- * Sends a reply in the ocpb.Reply wrapping that oc_bus_call expects. The
- * chunk subject is a plain subscription (one copy holds the job), which
+ * The chunk subject is a plain subscription (one copy holds the job), which
  * the shared serving code, built for queue groups, does not cover.
  */
-static void send_reply(natsConnection *nc, const char *inbox, struct oc_arena *a, enum oc_status st,
+void import_chunk_reply(natsConnection *nc, const char *inbox, struct oc_arena *a, enum oc_status st,
                        const char *message, const ProtobufCMessage *body)
 {
     if (!inbox || !*inbox)
@@ -1090,13 +1089,13 @@ static void on_chunk(natsConnection *nc, natsSubscription *sub, natsMsg *msg, vo
         wire ? ocpb__send_import_chunk_request__unpack(&alloc, wire->body.len, wire->body.data)
              : NULL;
     if (!in) {
-        send_reply(nc, inbox, a, OC_ERR_INVALID,
+        import_chunk_reply(nc, inbox, a, OC_ERR_INVALID,
                    "malformed request body: expected ocpb.SendImportChunkRequest", NULL);
         goto out;
     }
     if (!wire->env || strcmp(wire->env->tenant_id, j->tenant) != 0 ||
         strcmp(in->job_id, j->id) != 0) {
-        send_reply(nc, inbox, a, OC_ERR_NOT_FOUND, "no such import job", NULL);
+        import_chunk_reply(nc, inbox, a, OC_ERR_NOT_FOUND, "no such import job", NULL);
         goto out;
     }
     oc_log_set_request_id(wire->env->request_id[0] ? wire->env->request_id : NULL);
@@ -1135,7 +1134,7 @@ static void on_chunk(natsConnection *nc, natsSubscription *sub, natsMsg *msg, vo
             reply.job = job_snapshot(j, a);
     }
     pthread_mutex_unlock(&j->mu);
-    send_reply(nc, inbox, a, st, err, &reply.base);
+    import_chunk_reply(nc, inbox, a, st, err, &reply.base);
 out:
     oc_log_set_request_id(NULL);
     oc_arena_free(a);

@@ -109,4 +109,13 @@ enum oc_status import_queue_whole(struct import_jobs *jobs, const struct import_
 enum oc_status import_open_stream(struct import_jobs *jobs, const struct import_spec *spec,
                                   struct oc_arena *a, Ocpb__ImportJob **out);
 
+/**
+ * Answers a chunk (or any request on a subscription of the service's own,
+ * outside the shared serving code) in the ocpb.Reply wrapping that
+ * oc_bus_call expects: st and message, and body when st is OC_OK. Nothing
+ * is sent without an inbox. Buffers come from a (borrowed).
+ */
+void import_chunk_reply(natsConnection *nc, const char *inbox, struct oc_arena *a,
+                        enum oc_status st, const char *message, const ProtobufCMessage *body);
+
 #endif

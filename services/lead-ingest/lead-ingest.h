@@ -14,6 +14,7 @@
  *   events.c         event metadata, core publishes, the outbox writer
  *   outbox.c         the thread that publishes the outbox to JetStream
  *   import_job.c     import jobs: whole files, streamed files, progress
+ *   dnc_import.c     do-not-call imports: batches, whole or streamed files
  *   imports.c leads.c dnc.c   the NATS handlers, by entity (handlers.h)
  *   consumers.c      analysis.done and calls.status -> lead status, DNC
  *   handlers.c       the handler table and what handlers share

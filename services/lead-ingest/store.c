@@ -537,6 +537,29 @@ enum oc_status store_leads_by_phone(struct oc_db_conn *c, const char *tenant, co
     return st;
 }
 
+enum oc_status store_leads_mark_dnc(struct oc_db_conn *c, const char *tenant,
+                                   const char *const *numbers, size_t n, struct oc_arena *a,
+                                   Ocpb__Lead ***out, size_t *n_out)
+{
+    *n_out = 0;
+    if (n == 0)
+        return OC_OK;
+    char *arr = text_array(a, numbers, n);
+    if (!arr)
+        return OC_ERR_NOMEM;
+    PGresult *r = NULL;
+    enum oc_status st = oc_db_q(c, &r,
+                                "UPDATE leads SET status = 'do_not_call', updated_at = now()"
+                                " WHERE tenant_id = $1 AND phone_e164 = ANY($2::text[])"
+                                " AND status <> 'do_not_call' RETURNING " LEAD_COLS,
+                                tenant, arr);
+    if (st != OC_OK)
+        return st;
+    st = leads_from_result(a, r, PQntuples(r), out, n_out);
+    PQclear(r);
+    return st;
+}
+
 enum oc_status store_rejected_delete_phone(struct oc_db_conn *c, const char *tenant,
                                            const char *e164)
 {
@@ -1497,6 +1520,50 @@ enum oc_status store_dnc_add(struct oc_db_conn *c, const char *tenant,
     return OC_OK;
 }
 
+enum oc_status store_dnc_add_many(struct oc_db_conn *c, const char *tenant,
+                                  const struct store_dnc_in *in, const char *const *numbers,
+                                  size_t n, struct oc_arena *a, Ocpb__DncEntry ***added,
+                                  size_t *n_added)
+{
+    *n_added = 0;
+    if (n == 0)
+        return OC_OK;
+    char *arr = text_array(a, numbers, n);
+    if (!arr)
+        return OC_ERR_NOMEM;
+    PGresult *r = NULL;
+    /* One statement for the entries and their audit rows, inserted in the
+     * order given (WITH ORDINALITY); a number repeated in the array is added
+     * once, ON CONFLICT skipping the rows this very statement inserted. */
+    enum oc_status st = oc_db_q(
+        c, &r,
+        "WITH ins AS (INSERT INTO dnc_entries (tenant_id, phone_e164, source, reason, risk,"
+        " created_by, actor)"
+        " SELECT $1, q.phone, $3, coalesce($4, ''), nullif($5, ''), nullif($6, '')::uuid,"
+        " coalesce($7, '') FROM unnest($2::text[]) WITH ORDINALITY AS q(phone, i) ORDER BY q.i"
+        " ON CONFLICT (tenant_id, phone_e164) DO NOTHING RETURNING *),"
+        " aud AS (INSERT INTO dnc_audit (tenant_id, phone_e164, action, source, reason, risk,"
+        " actor_user_id, actor, request_id)"
+        " SELECT tenant_id, phone_e164, 'add', source, reason, risk, created_by, actor,"
+        " nullif($8, '') FROM ins)"
+        " SELECT " DNC_COLS " FROM ins",
+        tenant, arr, in->source, in->reason, in->risk ? in->risk : "",
+        in->user_id ? in->user_id : "", in->actor, in->request_id ? in->request_id : "");
+    if (st != OC_OK)
+        return st;
+    int rows = PQntuples(r);
+    Ocpb__DncEntry **v = oc_arena_alloc(a, ((size_t)rows + 1) * sizeof(*v));
+    for (int i = 0; v && i < rows; i++)
+        if (!(v[i] = dnc_from_row(a, r, i)))
+            v = NULL;
+    PQclear(r);
+    if (!v)
+        return OC_ERR_NOMEM;
+    *added = v;
+    *n_added = (size_t)rows;
+    return OC_OK;
+}
+
 enum oc_status store_dnc_remove(struct oc_db_conn *c, const char *tenant,
                                 const struct store_dnc_in *in, struct oc_arena *a,
                                 Ocpb__DncEntry **removed)
@@ -1723,6 +1790,45 @@ enum oc_status store_outbox_add(struct oc_db_conn *c, const char *tenant, const 
                                 " VALUES ($1, $2, $3, $4::bytea)",
                                 tenant, subject, msg_id, hex);
     free(hex);
+    return st;
+}
+
+enum oc_status store_outbox_add_many(struct oc_db_conn *c, const char *tenant,
+                                     const char *subject, const char *const *msg_ids,
+                                     const uint8_t *const *payloads, const size_t *lens, size_t n)
+{
+    if (n == 0)
+        return OC_OK;
+    struct oc_arena *a = NULL;
+    enum oc_status st = oc_arena_new(&a, 64 * 1024);
+    if (st != OC_OK)
+        return st;
+    /* The payloads travel as hex text, one array element each, decoded in SQL. */
+    const char **hex = oc_arena_alloc(a, n * sizeof(*hex));
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; hex && i < n; i++) {
+        char *h = oc_arena_alloc(a, 2 * lens[i] + 1);
+        if (!h) {
+            hex = NULL;
+            break;
+        }
+        for (size_t k = 0; k < lens[i]; k++) {
+            h[2 * k] = digits[payloads[i][k] >> 4];
+            h[2 * k + 1] = digits[payloads[i][k] & 15];
+        }
+        h[2 * lens[i]] = '\0';
+        hex[i] = h;
+    }
+    char *ids = hex ? text_array(a, msg_ids, n) : NULL;
+    char *pay = ids ? text_array(a, hex, n) : NULL;
+    st = pay ? oc_db_q(c, NULL,
+                       "INSERT INTO outbox (tenant_id, subject, msg_id, payload)"
+                       " SELECT $1, $2, q.id, decode(q.p, 'hex')"
+                       " FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS q(id, p, i)"
+                       " ORDER BY q.i",
+                       tenant, subject, ids, pay)
+             : OC_ERR_NOMEM;
+    oc_arena_free(a);
     return st;
 }
 

@@ -114,6 +114,14 @@ enum oc_status store_lead_delete(struct oc_db_conn *c, const char *tenant, const
 enum oc_status store_leads_by_phone(struct oc_db_conn *c, const char *tenant, const char *e164,
                                     struct oc_arena *a, Ocpb__Lead ***out, size_t *n);
 
+/**
+ * Sets do_not_call on the tenant's leads whose number is one of numbers and
+ * that lack it; *out (in a) are those leads as updated.
+ */
+enum oc_status store_leads_mark_dnc(struct oc_db_conn *c, const char *tenant,
+                                   const char *const *numbers, size_t n, struct oc_arena *a,
+                                   Ocpb__Lead ***out, size_t *n_out);
+
 /** Deletes the rejected rows of the tenant that held this number (privacy erasure). */
 enum oc_status store_rejected_delete_phone(struct oc_db_conn *c, const char *tenant,
                                            const char *e164);
@@ -250,6 +258,17 @@ enum oc_status store_dnc_add(struct oc_db_conn *c, const char *tenant,
                              const struct store_dnc_in *in, struct oc_arena *a,
                              Ocpb__DncEntry **entry, bool *already);
 
+/**
+ * Adds numbers (E.164; a repeat counts once) with the fields of in (its
+ * phone_e164 unused), each one added with its audit row, in one statement.
+ * *added (in a) are the entries added, in no set order; numbers already
+ * listed are left as they are.
+ */
+enum oc_status store_dnc_add_many(struct oc_db_conn *c, const char *tenant,
+                                  const struct store_dnc_in *in, const char *const *numbers,
+                                  size_t n, struct oc_arena *a, Ocpb__DncEntry ***added,
+                                  size_t *n_added);
+
 /** Removes the number, keeping the removal in the audit; OC_ERR_NOT_FOUND when not listed. */
 enum oc_status store_dnc_remove(struct oc_db_conn *c, const char *tenant,
                                 const struct store_dnc_in *in, struct oc_arena *a,
@@ -277,6 +296,14 @@ enum oc_status store_dnc_history(struct oc_db_conn *c, const char *tenant, const
                                  Ocpb__DncHistoryEntry ***out, size_t *n, char **next);
 
 /* ---------------------------------------------------------------- outbox */
+
+/**
+ * Queues n packed events on one subject in the caller's transaction, in one
+ * statement: store_outbox_add for a batch. Arrays borrowed for the call.
+ */
+enum oc_status store_outbox_add_many(struct oc_db_conn *c, const char *tenant,
+                                     const char *subject, const char *const *msg_ids,
+                                     const uint8_t *const *payloads, const size_t *lens, size_t n);
 
 /** Queues a packed event for JetStream in the caller's transaction. */
 enum oc_status store_outbox_add(struct oc_db_conn *c, const char *tenant, const char *subject,

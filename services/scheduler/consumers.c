@@ -717,26 +717,36 @@ static enum oc_status lead_deleted(struct scheduler *st, const Ocpb__LeadDeleted
     return s;
 }
 
+/* Every number an addition names (an import's event names many) has its
+ * future calls canceled, in one transaction. */
 static enum oc_status dnc_changed(struct scheduler *st, const Ocpb__DncChanged *m)
 {
     const char *tenant = tenant_of(m->meta, "dnc.changed");
-    if (!tenant || m->action != OCPB__DNC_ACTION__DNC_ACTION_ADDED || !m->entry ||
-        !wire_e164_valid(m->entry->phone_e164))
+    if (!tenant || m->action != OCPB__DNC_ACTION__DNC_ACTION_ADDED || !m->entry)
         return OC_OK;
     struct work w;
     enum oc_status s = work_begin(st, tenant, &w);
     if (s != OC_OK)
         return s;
-    size_t n = 0;
-    s = cancel_where(&w, STORE_OPEN_BY_PHONE, m->entry->phone_e164,
-                     "the number was added to the do-not-call list", &n);
-    if (s != OC_OK) {
-        work_abort(&w);
-        return s;
+    size_t total = 0;
+    for (size_t i = 0; i <= m->n_more_entries; i++) {
+        const Ocpb__DncEntry *e = i == 0 ? m->entry : m->more_entries[i - 1];
+        size_t n = 0;
+        if (!e || !wire_e164_valid(e->phone_e164))
+            continue;
+        s = cancel_where(&w, STORE_OPEN_BY_PHONE, e->phone_e164,
+                         "the number was added to the do-not-call list", &n);
+        if (s != OC_OK) {
+            work_abort(&w);
+            return s;
+        }
+        if (n)
+            oc_info("do-not-call %s: %zu calls canceled", e->phone_e164, n);
+        total += n;
     }
     s = work_finish(&w, NULL, 0, "do-not-call");
-    if (s == OC_OK && n)
-        oc_info("do-not-call %s: %zu calls canceled", m->entry->phone_e164, n);
+    if (s == OC_OK && m->n_more_entries && total)
+        oc_info("do-not-call: %zu numbers, %zu calls canceled", m->n_more_entries + 1, total);
     return s;
 }
 

@@ -8,7 +8,9 @@
  * with what was imported; a do-not-call file is imported with its counts
  * and every refused row; the list exports and goes back in elsewhere; the
  * audit trail says who did what and why; a batch check answers each number
- * in order; and another tenant gets 404 or nothing from every one of them.
+ * in order; a do-not-call file of megabytes streams in with exact counts
+ * and cancels the future call of a listed lead; and another tenant gets
+ * 404 or nothing from every one of them.
  *
  * Leads go into campaign ids of the test's own with the region and zone
  * given in the upload, so no scheduler campaign is needed.
@@ -1064,4 +1066,198 @@ Test(lead_exports, another_tenant_gets_404_or_nothing_from_every_download)
     free(campaign);
     tenant_free(&a);
     tenant_free(&b);
+}
+
+/* ================================================================ a large do-not-call file */
+
+/* Numbers of the large file: beside those of the other tests (phone(i), i < 10^5). */
+#define BIG_DNC 5000
+#define BIG_DNC_BASE 500000u
+
+/* A campaign that calls: an assistant (or a fresh id while that service is
+ * missing), a SIP number, the campaign; skipped when the stack lacks them. */
+static char *calling_campaign(const char *token)
+{
+    char assistant[37], body[512], *number, *id;
+    struct th_resp r;
+
+    th_http(&r, "POST", "/v1/assistants", token,
+            "{\"name\":\"Ana\",\"language\":\"es\",\"greeting\":\"Hola\","
+            "\"script\":{\"objective\":\"demo\",\"lines\":[{\"text\":\"¿Tiene un minuto?\"}],"
+            "\"closing_line\":\"Adiós\"}}");
+    if (r.status == 201)
+        snprintf(assistant, sizeof(assistant), "%s", th_jstr(r.json, "id"));
+    else
+        cr_assert_eq(oc_uuid_v4(assistant), OC_OK);
+    th_resp_clear(&r);
+    th_http(&r, "POST", "/v1/numbers", token,
+            "{\"kind\":\"sip\",\"trunk\":\"sip:127.0.0.1:5070\",\"caller_id\":\"+34910000000\"}");
+    if (r.status == 503)
+        cr_skip_test("numbers are not served: %s", r.body);
+    cr_assert_eq(r.status, 201, "%ld %s", r.status, r.body);
+    number = th_strdup(th_jstr(r.json, "id"));
+    th_resp_clear(&r);
+    snprintf(body, sizeof(body),
+             "{\"name\":\"DNC\",\"assistant_id\":\"%s\",\"number_id\":\"%s\","
+             "\"default_region\":\"ES\",\"timezone\":\"Europe/Madrid\"}",
+             assistant, number);
+    th_http(&r, "POST", "/v1/campaigns", token, body);
+    if (r.status == 503)
+        cr_skip_test("campaigns are not served: %s", r.body);
+    cr_assert_eq(r.status, 201, "%ld %s", r.status, r.body);
+    id = th_strdup(th_jstr(r.json, "id"));
+    th_resp_clear(&r);
+    free(number);
+    return id;
+}
+
+struct calls_of {
+    const char *token;
+    const char *campaign;
+    const char *status; /* NULL: any */
+};
+
+static bool has_call(void *arg)
+{
+    struct calls_of *w = arg;
+    struct th_resp r;
+    bool ok;
+
+    th_httpf(&r, "GET", w->token, NULL, "/v1/calls?campaign_id=%s%s%s", w->campaign,
+             w->status != NULL ? "&status=" : "", w->status != NULL ? w->status : "");
+    ok = r.status == 200 && json_array_size(json_object_get(r.json, "items")) >= 1;
+    th_resp_clear(&r);
+    return ok;
+}
+
+static bool dnc_listed(const char *token, const char *national)
+{
+    struct th_resp r;
+    char body[128];
+    bool listed;
+
+    snprintf(body, sizeof(body), "{\"phone\":\"%s\",\"default_region\":\"ES\"}", national);
+    th_http(&r, "POST", "/v1/dnc/check", token, body);
+    cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
+    listed = json_is_true(json_object_get(r.json, "listed"));
+    th_resp_clear(&r);
+    return listed;
+}
+
+Test(lead_exports, a_do_not_call_file_of_megabytes_streams_in_and_cancels_future_calls,
+     .timeout = 300)
+{
+    struct tenant t, other;
+    struct th_resp r;
+    char p[16], body[256], *campaign, *file;
+    size_t cap = (size_t)BIG_DNC * 360 + 4096, len = 0;
+    long line = 1, bad_lines[8];
+    size_t n_bad = 0, repeats = 0;
+    json_t *rejected;
+    long long t0;
+
+    tenant_new(&t);
+    tenant_new(&other);
+
+    /* A lead in a calling campaign, its first call created, whose number
+     * the file lists early on, inside (not first in) the first dnc.changed
+     * event, which names up to 200 numbers. */
+    campaign = calling_campaign(t.token);
+    phone(p, BIG_DNC_BASE + 50);
+    snprintf(body, sizeof(body), "{\"name\":\"Lucía\",\"phone_raw\":\"%s\"}", p);
+    {
+        char path[128];
+
+        snprintf(path, sizeof(path), "/v1/campaigns/%s/leads", campaign);
+        th_http_ct(&r, "POST", path, t.token, "application/json", body, strlen(body));
+        cr_assert_eq(r.status, 201, "%ld %s", r.status, r.body);
+        th_resp_clear(&r);
+    }
+    {
+        struct calls_of w = {t.token, campaign, NULL};
+
+        cr_assert(th_wait_until(has_call, &w, 30000), "no call was created for the lead");
+    }
+
+    /* One number listed before: already_listed. */
+    phone(p, BIG_DNC_BASE + 7);
+    snprintf(body, sizeof(body), "{\"phone\":\"%s\",\"default_region\":\"ES\"}", p);
+    th_http(&r, "POST", "/v1/dnc", t.token, body);
+    cr_assert_eq(r.status, 201, "%ld %s", r.status, r.body);
+    th_resp_clear(&r);
+
+    /* 5 000 numbers written as people write them, each with a note of 300 bytes (1.5 MB:
+     * six chunks), a few bad rows and repeats. Enough to stream; few enough that the
+     * import answers within the harness's HTTP wait on a loaded machine. */
+    file = malloc(cap);
+    cr_assert_not_null(file);
+    len += (size_t)snprintf(file + len, cap - len, "nombre,teléfono,notas\n");
+    for (unsigned i = 0; i < BIG_DNC; i++) {
+        phone(p, BIG_DNC_BASE + i);
+        line++;
+        len += (size_t)snprintf(file + len, cap - len, "Persona %u,+34 %.3s %.3s %.3s,%0300u\n",
+                                i, p, p + 3, p + 6, i);
+        if (i % 2500 == 1234) {
+            line++;
+            bad_lines[n_bad++] = line;
+            len += (size_t)snprintf(file + len, cap - len, "Mal %u,no-es-un-numero\n", i);
+        }
+        if (i % 2000 == 999) {
+            line++;
+            repeats++;
+            len += (size_t)snprintf(file + len, cap - len, "Otra vez,%s\n", p);
+        }
+    }
+    line++;
+    bad_lines[n_bad++] = line;
+    len += (size_t)snprintf(file + len, cap - len, "Sin número,\n");
+    cr_assert_gt(len, 5u << 18, "the file must be well over the NATS payload limit");
+
+    t0 = th_now_ms();
+    th_http_ct(&r, "POST", "/v1/dnc/import?default_region=ES&reason=registro&risk=high", t.token,
+               "text/csv", file, len);
+    cr_log_info("do-not-call import of %zu bytes: %lld ms", len, th_now_ms() - t0);
+    cr_assert_eq(r.status, 200, "%ld %.500s", r.status, r.body);
+    cr_assert_eq(jint(r.json, "added"), BIG_DNC - 1, "%.500s", r.body);
+    cr_assert_eq(jint(r.json, "already_listed"), (long long)repeats + 1, "%.500s", r.body);
+    cr_assert_eq(jint(r.json, "rejected_count"), (long long)n_bad, "%.500s", r.body);
+    rejected = json_object_get(r.json, "rejected");
+    cr_assert_eq(json_array_size(rejected), n_bad, "%.500s", r.body);
+    for (size_t i = 0; i < n_bad; i++)
+        cr_assert_eq(jint(json_array_get(rejected, i), "line"), bad_lines[i], "row %zu: %.500s",
+                     i, r.body);
+    cr_assert_str_eq(th_jstr(json_array_get(rejected, 0), "code"), "invalid_phone");
+    cr_assert_str_eq(th_jstr(json_array_get(rejected, n_bad - 1), "code"), "missing_phone");
+    th_resp_clear(&r);
+
+    /* Listed from the first number to the last, with the import's fields. */
+    for (unsigned i = 0; i < BIG_DNC; i += 1111) {
+        phone(p, BIG_DNC_BASE + i);
+        cr_assert(dnc_listed(t.token, p), "number %u is not listed", i);
+    }
+    phone(p, BIG_DNC_BASE + BIG_DNC - 1);
+    cr_assert(dnc_listed(t.token, p), "the last number is not listed");
+    snprintf(body, sizeof(body), "{\"phone\":\"%s\",\"default_region\":\"ES\"}", p);
+    th_http(&r, "POST", "/v1/dnc/check", t.token, body);
+    cr_assert_str_eq(th_jstr(json_object_get(r.json, "entry"), "source"), "import", "%s", r.body);
+    cr_assert_str_eq(th_jstr(json_object_get(r.json, "entry"), "reason"), "registro", "%s",
+                     r.body);
+    th_resp_clear(&r);
+
+    /* Another tenant's list is its own. */
+    cr_assert_not(dnc_listed(other.token, p), "another tenant sees the list");
+    phone(p, BIG_DNC_BASE + 50);
+    cr_assert_not(dnc_listed(other.token, p), "another tenant sees the list");
+
+    /* The lead's future call is canceled. */
+    {
+        struct calls_of w = {t.token, campaign, "canceled"};
+
+        cr_assert(th_wait_until(has_call, &w, 120000), "the listed lead's call was not canceled");
+    }
+
+    free(file);
+    free(campaign);
+    tenant_free(&other);
+    tenant_free(&t);
 }
