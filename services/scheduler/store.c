@@ -1036,9 +1036,12 @@ static void call_from_row(struct oc_arena *a, const PGresult *r, int row, struct
     *out = c;
 }
 
-static char *s_or_empty(const char *s)
+/* A copy in the arena ("" for NULL): a row's strings may live on its
+ * maker's stack (a handler's campaign rules) or in a result set that is
+ * cleared before the message is packed. */
+static char *dup_or_empty(struct oc_arena *a, const char *s)
 {
-    return (char *)(s ? s : "");
+    return oc_arena_strdup(a, s ? s : "");
 }
 
 enum oc_status store_call_pb(const struct call_row *row, struct oc_arena *a, Ocpb__Call **out)
@@ -1052,16 +1055,16 @@ enum oc_status store_call_pb(const struct call_row *row, struct oc_arena *a, Ocp
     c->lead_id = oc_arena_strdup(a, row->lead_id);
     c->status = (Ocpb__CallStatus)row->status;
     c->kind = (Ocpb__CallKind)row->kind;
-    c->phone_e164 = s_or_empty(row->phone);
-    c->contact_name = s_or_empty(row->contact_name);
-    c->timezone = s_or_empty(row->timezone);
+    c->phone_e164 = dup_or_empty(a, row->phone);
+    c->contact_name = dup_or_empty(a, row->contact_name);
+    c->timezone = dup_or_empty(a, row->timezone);
     c->number_id = oc_arena_strdup(a, row->number_id);
     c->attempt = row->attempt;
     c->parent_call_id = oc_arena_strdup(a, row->parent_id);
-    c->reason = s_or_empty(row->reason);
+    c->reason = dup_or_empty(a, row->reason);
     c->confidence = (Ocpb__Confidence)row->confidence;
     c->result = (Ocpb__Outcome)row->result;
-    c->context_summary = s_or_empty(row->context);
+    c->context_summary = dup_or_empty(a, row->context);
     c->scheduled_unix_ms = row->scheduled_ms;
     c->created_unix_ms = row->created_ms;
     c->queued_unix_ms = row->queued_ms;
@@ -1072,10 +1075,12 @@ enum oc_status store_call_pb(const struct call_row *row, struct oc_arena *a, Ocp
     c->hangup_cause = (Ocpb__HangupCause)row->hangup_cause;
     c->sip_code = row->sip_code;
     c->amd = (Ocpb__AmdResult)row->amd;
-    c->dispatch_id = s_or_empty(row->dispatch_id);
+    c->dispatch_id = dup_or_empty(a, row->dispatch_id);
     c->updated_unix_ms = row->updated_ms;
-    c->status_reason = s_or_empty(row->status_reason);
-    if (!c->id || !c->campaign_id || !c->lead_id || !c->number_id || !c->parent_call_id)
+    c->status_reason = dup_or_empty(a, row->status_reason);
+    if (!c->id || !c->campaign_id || !c->lead_id || !c->number_id || !c->parent_call_id ||
+        !c->phone_e164 || !c->contact_name || !c->timezone || !c->reason ||
+        !c->context_summary || !c->dispatch_id || !c->status_reason)
         return OC_ERR_NOMEM;
     *out = c;
     return OC_OK;
