@@ -35,9 +35,7 @@
 
 /* Below the NATS default payload limit of 1 MiB, envelope included. */
 #define DNC_CHUNK (256 * 1024)
-#define DNC_READ (64 * 1024)
 #define DNC_OPTIONS_MAX 32
-#define DNC_FIELD_MAX 1024
 
 struct dnc_upload {
     struct gw_request *req;
@@ -52,14 +50,7 @@ struct dnc_upload {
     const char *import_id;
     uint32_t seq;
     Ocpb__ImportDncReply *report; /* once finished */
-
-    /* multipart only */
-    bool in_file;
-    bool file_seen;
-    bool file_done;
-    char field[GW_PARAM_MAX + 1]; /* the form field being read */
-    char value[DNC_FIELD_MAX + 1];
-    size_t value_len;
+    bool form;                    /* the file is a form's part */
 };
 
 static enum oc_status dnc_option(struct dnc_upload *u, const char *name, const char *value,
@@ -118,7 +109,7 @@ static enum oc_status dnc_begin_stream(struct dnc_upload *u)
         return s;
     in->streamed = true;
     /* The declared length is the file's own only for a plain CSV body. */
-    in->total_bytes = !u->file_seen && req->content_length > 0 ? req->content_length : 0;
+    in->total_bytes = !u->form && req->content_length > 0 ? req->content_length : 0;
     s = gw_call(req, "dnc.import", &in->base, &ocpb__import_dnc_reply__descriptor,
                 (ProtobufCMessage **)&reply);
     if (s != OC_OK)
@@ -208,53 +199,20 @@ static enum oc_status dnc_finish(struct dnc_upload *u)
                            (ProtobufCMessage **)&u->report, (int)req->gw->cfg.import_timeout_ms);
 }
 
-/* ------------------------------------------------------------ multipart */
+/* ------------------------------------------------------------ the form */
 
-static enum oc_status dnc_part_begin(void *user, const struct gw_multipart_part *part)
+static enum oc_status dnc_file_data(void *user, const char *data, size_t len)
 {
-    struct dnc_upload *u = user;
-
-    if (part->filename != NULL || strcmp(part->name, "file") == 0) {
-        if (u->file_seen)
-            return gw_fail(u->req, OC_ERR_INVALID, "the form has more than one file");
-        u->in_file = true;
-        u->file_seen = true;
-        return OC_OK;
-    }
-    if (strlen(part->name) > GW_PARAM_MAX)
-        return gw_fail(u->req, OC_ERR_INVALID, "a form field's name is too long");
-    snprintf(u->field, sizeof(u->field), "%s", part->name);
-    u->value_len = 0;
-    return OC_OK;
+    return dnc_write(user, data, len);
 }
 
-static enum oc_status dnc_part_data(void *user, const char *data, size_t len)
+/* Fields may follow the file while it still fits in one chunk (dnc_option
+ * refuses them once it streams). */
+static enum oc_status dnc_form_field(void *user, const char *name, const char *value,
+                                     const char *where, bool after_file)
 {
-    struct dnc_upload *u = user;
-
-    if (u->in_file)
-        return dnc_write(u, data, len);
-    if (u->value_len + len > DNC_FIELD_MAX)
-        return gw_fail(u->req, OC_ERR_INVALID, "form field \"%s\" is over %d bytes", u->field,
-                       DNC_FIELD_MAX);
-    memcpy(u->value + u->value_len, data, len);
-    u->value_len += len;
-    return OC_OK;
-}
-
-static enum oc_status dnc_part_end(void *user)
-{
-    struct dnc_upload *u = user;
-
-    if (u->in_file) {
-        u->in_file = false;
-        u->file_done = true;
-        return OC_OK;
-    }
-    u->value[u->value_len] = '\0';
-    if (strlen(u->value) != u->value_len)
-        return gw_fail(u->req, OC_ERR_INVALID, "form field \"%s\" holds a NUL byte", u->field);
-    return dnc_option(u, u->field, u->value, "form field");
+    (void)after_file;
+    return dnc_option(user, name, value, where);
 }
 
 /* ------------------------------------------------------------ the route */
@@ -274,12 +232,9 @@ static enum oc_status dnc_report(struct gw_request *req, const Ocpb__ImportDncRe
 enum oc_status handle_dnc_import(struct gw_request *req)
 {
     struct dnc_upload *u = NULL;
-    struct gw_multipart *mp = NULL;
     struct gw_query_param *params;
-    struct gw_multipart_cb cb;
+    struct gw_upload_sink sink;
     char boundary[80];
-    char *rbuf = NULL;
-    long long body_total = 0;
     bool form;
     size_t n;
     enum oc_status s;
@@ -299,12 +254,10 @@ enum oc_status handle_dnc_import(struct gw_request *req)
         return gw_fail(req, OC_ERR_INVALID, "multipart/form-data without a valid boundary");
     }
     u = oc_arena_alloc(req->arena, sizeof(*u));
-    rbuf = malloc(DNC_READ);
-    if (u == NULL || rbuf == NULL) {
-        s = OC_ERR_NOMEM;
-        goto out;
-    }
+    if (u == NULL)
+        return OC_ERR_NOMEM;
     u->req = req;
+    u->form = form;
     u->buf = malloc(DNC_CHUNK);
     if (u->buf == NULL) {
         s = OC_ERR_NOMEM;
@@ -317,65 +270,10 @@ enum oc_status handle_dnc_import(struct gw_request *req)
         req->close = true;
         goto out;
     }
-    if (form) {
-        cb = (struct gw_multipart_cb){dnc_part_begin, dnc_part_data, dnc_part_end, u};
-        s = gw_multipart_new(&mp, boundary, &cb);
-        if (s != OC_OK)
-            goto out;
-    }
-
-    /* A POST with neither a length nor chunked coding has no body. */
-    if (req->content_length >= 0 || gw_request_chunked(req)) {
-        for (;;) {
-            int got = mg_read(req->conn, rbuf, DNC_READ);
-
-            if (got < 0) {
-                req->close = true;
-                s = gw_fail(req, OC_ERR_IO, "reading the upload failed");
-                goto out;
-            }
-            if (got == 0)
-                break;
-            body_total += got;
-            if (body_total > req->gw->cfg.max_upload) {
-                req->close = true;
-                s = gw_fail(req, OC_ERR_TOO_LARGE, "upload is over the limit of %ld bytes",
-                            req->gw->cfg.max_upload);
-                goto out;
-            }
-            if (mp != NULL) {
-                s = gw_multipart_feed(mp, rbuf, (size_t)got);
-                if (s == OC_ERR_INVALID && req->error[0] == '\0')
-                    s = gw_fail(req, s, "%s", gw_multipart_error(mp));
-            } else {
-                s = dnc_write(u, rbuf, (size_t)got);
-            }
-            if (s != OC_OK) {
-                req->close = true;
-                goto out;
-            }
-        }
-    }
-    if (req->content_length >= 0 && body_total < req->content_length) {
-        req->close = true;
-        s = gw_fail(req, OC_ERR_INVALID, "request body ended after %lld of %lld bytes", body_total,
-                    req->content_length);
+    sink = (struct gw_upload_sink){dnc_file_data, dnc_form_field, NULL, u};
+    s = gw_upload_read(req, form ? boundary : NULL, &sink);
+    if (s != OC_OK)
         goto out;
-    }
-    if (mp != NULL) {
-        s = gw_multipart_finish(mp);
-        if (s != OC_OK) {
-            if (req->error[0] == '\0')
-                s = gw_fail(req, s, "%s", gw_multipart_error(mp));
-            goto out;
-        }
-        if (!u->file_seen) {
-            s = gw_fail(
-                req, OC_ERR_INVALID,
-                "the form has no file: send it as a part with a filename or named \"file\"");
-            goto out;
-        }
-    }
 
     s = dnc_finish(u);
     if (s != OC_OK)
@@ -389,9 +287,7 @@ out:
         oc_warn("do-not-call import %s: upload stopped; lead-ingest ends the import when chunks "
                 "stop coming",
                 u->import_id);
-    gw_multipart_free(mp);
     if (u != NULL)
         free(u->buf);
-    free(rbuf);
     return s;
 }

@@ -403,6 +403,31 @@ enum oc_status gw_multipart_finish(struct gw_multipart *mp);
 /** Why the body was refused; borrowed until the reader is freed. */
 const char *gw_multipart_error(const struct gw_multipart *mp);
 
+/* ------------------------------------------------------------ upload_body.c */
+
+/* Where an uploaded file goes as gw_upload_read reads it. */
+struct gw_upload_sink {
+    /* The file's next bytes (the body, or the form's file part). */
+    enum oc_status (*file_data)(void *user, const char *data, size_t len);
+    /* A form field other than the file, whole; after_file when the file
+     * part came before it. */
+    enum oc_status (*option)(void *user, const char *name, const char *value, const char *where,
+                             bool after_file);
+    /* The form's file part begins (filename NULL when it has none); may be NULL. */
+    enum oc_status (*file_begin)(void *user, const char *filename);
+    void *user;
+};
+
+/**
+ * Reads the request body to its end, bounded by GATEWAY_MAX_UPLOAD (413
+ * past it): the whole body is the file when boundary is NULL, else the body
+ * is a multipart/form-data form with that boundary whose one file part (a
+ * filename, or the name "file") is the file. Errors are answered with
+ * gw_fail and make the connection close.
+ */
+enum oc_status gw_upload_read(struct gw_request *req, const char *boundary,
+                              const struct gw_upload_sink *sink);
+
 /* ------------------------------------------------------------ csv_out.c (pure) */
 
 /* The column the rejected-rows download adds after the file's own columns;

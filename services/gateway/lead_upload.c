@@ -34,9 +34,7 @@
 
 /* Below the NATS default payload limit of 1 MiB, envelope included. */
 #define UPLOAD_CHUNK (256 * 1024)
-#define UPLOAD_READ (64 * 1024)
 #define UPLOAD_MAPPINGS_MAX 256
-#define UPLOAD_FIELD_MAX 1024
 
 enum upload_kind { UPLOAD_CSV, UPLOAD_MULTIPART, UPLOAD_JSON };
 
@@ -54,14 +52,6 @@ struct upload {
     const char *job_id;
     uint32_t seq;
     Ocpb__ImportJob *job; /* the report, once finished */
-
-    /* multipart only */
-    bool in_file;
-    bool file_seen;
-    bool file_done;
-    char field[GW_PARAM_MAX + 1]; /* the form field being read, "" when none */
-    char value[UPLOAD_FIELD_MAX + 1];
-    size_t value_len;
 };
 
 /* ------------------------------------------------------------ options */
@@ -211,59 +201,34 @@ static enum oc_status upload_finish(struct upload *u)
 
 /* ------------------------------------------------------------ multipart */
 
-static enum oc_status upload_part_begin(void *user, const struct gw_multipart_part *part)
+/* ------------------------------------------------------------ the form */
+
+static enum oc_status upload_file_begin(void *user, const char *filename)
 {
     struct upload *u = user;
-    struct gw_request *req = u->req;
 
-    if (u->file_done)
-        return gw_fail(req, OC_ERR_INVALID,
-                       "form field \"%s\" comes after the file: options must come first",
-                       part->name);
-    if (part->filename != NULL || strcmp(part->name, "file") == 0) {
-        if (part->filename != NULL && part->filename[0] != '\0' && u->start.file_name[0] == '\0') {
-            u->start.file_name = oc_arena_strdup(req->arena, part->filename);
-            if (u->start.file_name == NULL)
-                return OC_ERR_NOMEM;
-        }
-        u->in_file = true;
-        u->file_seen = true;
-        return OC_OK;
+    if (filename != NULL && filename[0] != '\0' && u->start.file_name[0] == '\0') {
+        u->start.file_name = oc_arena_strdup(u->req->arena, filename);
+        if (u->start.file_name == NULL)
+            return OC_ERR_NOMEM;
     }
-    if (strlen(part->name) > GW_PARAM_MAX)
-        return gw_fail(req, OC_ERR_INVALID, "a form field's name is too long");
-    snprintf(u->field, sizeof(u->field), "%s", part->name);
-    u->value_len = 0;
     return OC_OK;
 }
 
-static enum oc_status upload_part_data(void *user, const char *data, size_t len)
+static enum oc_status upload_file_data(void *user, const char *data, size_t len)
 {
-    struct upload *u = user;
-
-    if (u->in_file)
-        return upload_write(u, data, len);
-    if (u->value_len + len > UPLOAD_FIELD_MAX)
-        return gw_fail(u->req, OC_ERR_INVALID, "form field \"%s\" is over %d bytes", u->field,
-                       UPLOAD_FIELD_MAX);
-    memcpy(u->value + u->value_len, data, len);
-    u->value_len += len;
-    return OC_OK;
+    return upload_write(user, data, len);
 }
 
-static enum oc_status upload_part_end(void *user)
+static enum oc_status upload_form_field(void *user, const char *name, const char *value,
+                                        const char *where, bool after_file)
 {
     struct upload *u = user;
 
-    if (u->in_file) {
-        u->in_file = false;
-        u->file_done = true;
-        return OC_OK;
-    }
-    u->value[u->value_len] = '\0';
-    if (strlen(u->value) != u->value_len)
-        return gw_fail(u->req, OC_ERR_INVALID, "form field \"%s\" holds a NUL byte", u->field);
-    return upload_option(u, u->field, u->value, "form field");
+    if (after_file)
+        return gw_fail(u->req, OC_ERR_INVALID,
+                       "%s \"%s\" comes after the file: options must come first", where, name);
+    return upload_option(u, name, value, where);
 }
 
 /* ------------------------------------------------------------ the route */
@@ -378,13 +343,10 @@ static enum oc_status upload_report(struct gw_request *req, const Ocpb__ImportJo
 enum oc_status handle_lead_import(struct gw_request *req)
 {
     struct upload *u = NULL;
-    struct gw_multipart *mp = NULL;
     struct gw_query_param *params;
-    struct gw_multipart_cb cb;
+    struct gw_upload_sink sink;
     enum upload_kind kind;
     char boundary[80];
-    char *rbuf = NULL;
-    long long body_total = 0;
     size_t n;
     enum oc_status s;
 
@@ -402,11 +364,8 @@ enum oc_status handle_lead_import(struct gw_request *req)
     }
 
     u = oc_arena_alloc(req->arena, sizeof(*u));
-    rbuf = malloc(UPLOAD_READ);
-    if (u == NULL || rbuf == NULL) {
-        s = OC_ERR_NOMEM;
-        goto out;
-    }
+    if (u == NULL)
+        return OC_ERR_NOMEM;
     u->req = req;
     u->kind = kind;
     ocpb__import_leads_request__init(&u->start);
@@ -424,64 +383,10 @@ enum oc_status handle_lead_import(struct gw_request *req)
         req->close = true;
         goto out;
     }
-    if (kind == UPLOAD_MULTIPART) {
-        cb = (struct gw_multipart_cb){upload_part_begin, upload_part_data, upload_part_end, u};
-        s = gw_multipart_new(&mp, boundary, &cb);
-        if (s != OC_OK)
-            goto out;
-    }
-
-    /* A POST with neither a length nor chunked coding has no body. */
-    if (req->content_length >= 0 || gw_request_chunked(req)) {
-        for (;;) {
-            int got = mg_read(req->conn, rbuf, UPLOAD_READ);
-
-            if (got < 0) {
-                req->close = true;
-                s = gw_fail(req, OC_ERR_IO, "reading the upload failed");
-                goto out;
-            }
-            if (got == 0)
-                break;
-            body_total += got;
-            if (body_total > req->gw->cfg.max_upload) {
-                req->close = true;
-                s = gw_fail(req, OC_ERR_TOO_LARGE, "upload is over the limit of %ld bytes",
-                            req->gw->cfg.max_upload);
-                goto out;
-            }
-            if (mp != NULL) {
-                s = gw_multipart_feed(mp, rbuf, (size_t)got);
-                if (s == OC_ERR_INVALID && req->error[0] == '\0')
-                    s = gw_fail(req, s, "%s", gw_multipart_error(mp));
-            } else {
-                s = upload_write(u, rbuf, (size_t)got);
-            }
-            if (s != OC_OK) {
-                req->close = true;
-                goto out;
-            }
-        }
-    }
-    if (req->content_length >= 0 && body_total < req->content_length) {
-        req->close = true;
-        s = gw_fail(req, OC_ERR_INVALID, "request body ended after %lld of %lld bytes", body_total,
-                    req->content_length);
+    sink = (struct gw_upload_sink){upload_file_data, upload_form_field, upload_file_begin, u};
+    s = gw_upload_read(req, kind == UPLOAD_MULTIPART ? boundary : NULL, &sink);
+    if (s != OC_OK)
         goto out;
-    }
-    if (mp != NULL) {
-        s = gw_multipart_finish(mp);
-        if (s != OC_OK) {
-            s = gw_fail(req, s, "%s", gw_multipart_error(mp));
-            goto out;
-        }
-        if (!u->file_seen) {
-            s = gw_fail(
-                req, OC_ERR_INVALID,
-                "the form has no file: send it as a part with a filename or named \"file\"");
-            goto out;
-        }
-    }
 
     s = upload_finish(u);
     if (s == OC_ERR_TIMEOUT && u->job_id != NULL)
@@ -495,9 +400,7 @@ out:
     if (s != OC_OK && u != NULL && u->streaming && !u->last_sent)
         oc_warn("import %s: upload stopped; lead-ingest fails the job when chunks stop coming",
                 u->job_id);
-    gw_multipart_free(mp);
     if (u != NULL)
         free(u->buf);
-    free(rbuf);
     return s;
 }
