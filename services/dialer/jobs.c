@@ -278,8 +278,8 @@ static enum oc_status take(struct dialer *d, const Ocpb__CallJob *job)
                          "only SIP caller lines can be dialled for now");
         goto out;
     }
-    if (!oc_uuid_valid(job->call_id) || !oc_uuid_valid(leg->number_id) || !e164_valid(job->phone_e164) ||
-        !e164_valid(leg->from_e164)) {
+    if (!oc_uuid_valid(job->call_id) || !oc_uuid_valid(leg->number_id) ||
+        !e164_valid(job->phone_e164) || !e164_valid(leg->from_e164)) {
         report_undialled(d, leg, OCPB__HANGUP_CAUSE__HANGUP_CAUSE_FAILED,
                          "the job lacks a call id, a caller number id, or E.164 numbers");
         goto out;

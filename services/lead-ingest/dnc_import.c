@@ -193,7 +193,8 @@ static enum oc_status flush(struct dnc_import *x)
         s = OC_ERR_NOMEM;
     for (size_t i = 0; s == OC_OK && i < n_changed; i++) {
         size_t first = i * DNC_EVENT_ENTRIES;
-        size_t count = n_entries - first < DNC_EVENT_ENTRIES ? n_entries - first : DNC_EVENT_ENTRIES;
+        size_t count =
+            n_entries - first < DNC_EVENT_ENTRIES ? n_entries - first : DNC_EVENT_ENTRIES;
         Ocpb__DncChanged *ev = oc_arena_alloc(a, sizeof(*ev));
         if (!ev || !(metas[i] = events_meta(a, x->tenant, x->request_id))) {
             s = OC_ERR_NOMEM;
@@ -311,8 +312,7 @@ static enum oc_status dnc_import_record(void *user, const struct csv_record *rec
     }
     const char *cell = (size_t)x->phone_col < rec->nfields ? rec->fields[x->phone_col] : "";
     char why[160], reason[220];
-    enum oc_status s =
-        phone_normalize(cell, x->region, x->numbers[x->n_numbers], why, sizeof(why));
+    enum oc_status s = phone_normalize(cell, x->region, x->numbers[x->n_numbers], why, sizeof(why));
     if (s == OC_ERR_INVALID) {
         snprintf(reason, sizeof(reason), "phone \"%.40s\": %s", cell, why);
         return reject(x, rec->line, rec->raw,
@@ -506,9 +506,8 @@ enum oc_status dnc_import_open_stream(struct lead_ingest *st, const struct dnc_i
     snprintf(subject, sizeof(subject), "dnc.import.%s", x->id);
     natsConnection *nc = oc_bus_nats(st->svc->bus);
     /* The timeout calls on_chunk without a message when chunks stop coming. */
-    natsStatus ns = natsConnection_SubscribeTimeout(&x->sub, nc, subject,
-                                                    (int64_t)st->cfg.import_idle_s * 1000,
-                                                    on_chunk, x);
+    natsStatus ns = natsConnection_SubscribeTimeout(
+        &x->sub, nc, subject, (int64_t)st->cfg.import_idle_s * 1000, on_chunk, x);
     if (ns == NATS_OK)
         ns = natsSubscription_SetOnCompleteCB(x->sub, on_stream_complete, x);
     if (ns == NATS_OK)

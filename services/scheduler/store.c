@@ -1079,8 +1079,8 @@ enum oc_status store_call_pb(const struct call_row *row, struct oc_arena *a, Ocp
     c->updated_unix_ms = row->updated_ms;
     c->status_reason = dup_or_empty(a, row->status_reason);
     if (!c->id || !c->campaign_id || !c->lead_id || !c->number_id || !c->parent_call_id ||
-        !c->phone_e164 || !c->contact_name || !c->timezone || !c->reason ||
-        !c->context_summary || !c->dispatch_id || !c->status_reason)
+        !c->phone_e164 || !c->contact_name || !c->timezone || !c->reason || !c->context_summary ||
+        !c->dispatch_id || !c->status_reason)
         return OC_ERR_NOMEM;
     *out = c;
     return OC_OK;
@@ -1949,9 +1949,10 @@ enum oc_status store_stuck_calls(struct oc_db_conn *c, enum store_stuck kind, lo
         [STORE_STUCK_QUEUED] = "SELECT " CALL_COLS " FROM calls c WHERE c.status = 'queued'"
                                " AND c.not_after < now() - make_interval(secs => $1::int)"
                                " ORDER BY c.not_after LIMIT $2::int FOR NO KEY UPDATE SKIP LOCKED",
-        [STORE_STUCK_CALLING] = "SELECT " CALL_COLS " FROM calls c WHERE c.status = 'calling'"
-                                " AND c.calling_at < now() - make_interval(secs => $1::int)"
-                                " ORDER BY c.calling_at LIMIT $2::int FOR NO KEY UPDATE SKIP LOCKED",
+        [STORE_STUCK_CALLING] =
+            "SELECT " CALL_COLS " FROM calls c WHERE c.status = 'calling'"
+            " AND c.calling_at < now() - make_interval(secs => $1::int)"
+            " ORDER BY c.calling_at LIMIT $2::int FOR NO KEY UPDATE SKIP LOCKED",
         [STORE_STUCK_IN_PROGRESS] = "SELECT " CALL_COLS " FROM calls c"
                                     " WHERE c.status = 'in_progress'"
                                     " AND c.answered_at < now() - make_interval(secs => $1::int)"

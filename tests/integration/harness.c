@@ -24,6 +24,7 @@
 
 #include "oc/http_client.h"
 #include "oc/log.h"
+#include "proto/scheduler.pb-c.h"
 
 #define TH_HTTP_TIMEOUT_MS 15000
 #define TH_BUS_CONNECT_MS 5000
@@ -355,6 +356,34 @@ int th_child_wait(struct th_child *c, int ms)
     waitpid(c->pid, &status, 0);
     c->pid = 0;
     return -1;
+}
+
+int th_jobs_queued(struct oc_bus *bus, const char *call_id)
+{
+    jsCtx *js = NULL;
+    jsStreamInfo *si = NULL;
+    jsErrCode jerr = 0;
+    int n = 0;
+
+    cr_assert_eq(natsConnection_JetStream(&js, oc_bus_nats(bus), NULL), NATS_OK);
+    cr_assert_eq(js_GetStreamInfo(&si, js, "JOBS", NULL, &jerr), NATS_OK, "JOBS: %d", jerr);
+    for (uint64_t seq = si->State.FirstSeq; seq && seq <= si->State.LastSeq; seq++) {
+        natsMsg *m = NULL;
+        Ocpb__CallJob *job;
+
+        if (js_GetMsg(&m, js, "JOBS", seq, NULL, &jerr) != NATS_OK)
+            continue; /* acked and gone */
+        job = ocpb__call_job__unpack(NULL, (size_t)natsMsg_GetDataLength(m),
+                                     (const uint8_t *)natsMsg_GetData(m));
+        if (job && job->call_id && strcmp(job->call_id, call_id) == 0)
+            n++;
+        if (job)
+            ocpb__call_job__free_unpacked(job, NULL);
+        natsMsg_Destroy(m);
+    }
+    jsStreamInfo_Destroy(si);
+    jsCtx_Destroy(js);
+    return n;
 }
 
 bool th_wait_udp_bound(int port, int ms)

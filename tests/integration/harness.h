@@ -27,8 +27,8 @@ const char *th_env(const char *name);
 
 struct th_resp {
     long status;
-    char *body;         /* NUL-terminated, freed by th_resp_clear */
-    json_t *json;       /* parsed body or NULL */
+    char *body;   /* NUL-terminated, freed by th_resp_clear */
+    json_t *json; /* parsed body or NULL */
     char *content_type;
 };
 
@@ -65,13 +65,19 @@ int th_stack(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /** Connects a bus to the test stack's NATS. Caller frees with oc_bus_free. */
 struct oc_bus *th_bus(void);
 
+/**
+ * How many jobs of call_id the JOBS work queue holds: a job leaves it once
+ * a dialer acked it.
+ */
+int th_jobs_queued(struct oc_bus *bus, const char *call_id);
+
 /** Polls cond every 50 ms up to timeout_ms; true when it held. */
 bool th_wait_until(bool (*cond)(void *), void *arg, int timeout_ms);
 
 /** A program a test runs beside the stack (sipp, the sandbox carrier). */
 struct th_child {
-    pid_t pid;      /* 0 once it was waited for */
-    char log[256];  /* its stdout and stderr */
+    pid_t pid;     /* 0 once it was waited for */
+    char log[256]; /* its stdout and stderr */
 };
 
 /**

@@ -177,7 +177,8 @@ struct sipp {
 /* Starts sipp with tests/e2e/sipp/answer_or_busy.xml for `calls` calls. */
 static void sipp_start(struct sipp *s, int calls)
 {
-    cr_assert(th_have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    cr_assert(th_have_program("sipp"),
+              "sipp is not installed (scripts/deps.sh installs sip-tester)");
     char p[16], mp[16], m[16];
     s->port = free_port(false);
     snprintf(p, sizeof(p), "%d", s->port);
@@ -1079,33 +1080,6 @@ static enum oc_status standin_number_get(struct oc_request *req, const ProtobufC
     return OC_OK;
 }
 
-/* How many jobs of call_id the JOBS work queue holds: a job leaves it once
- * a dialer acked it. */
-static int jobs_queued(struct oc_bus *bus, const char *call_id)
-{
-    jsCtx *js = NULL;
-    jsStreamInfo *si = NULL;
-    jsErrCode jerr = 0;
-    int n = 0;
-    cr_assert_eq(natsConnection_JetStream(&js, oc_bus_nats(bus), NULL), NATS_OK);
-    cr_assert_eq(js_GetStreamInfo(&si, js, "JOBS", NULL, &jerr), NATS_OK, "JOBS: %d", jerr);
-    for (uint64_t seq = si->State.FirstSeq; seq && seq <= si->State.LastSeq; seq++) {
-        natsMsg *m = NULL;
-        if (js_GetMsg(&m, js, "JOBS", seq, NULL, &jerr) != NATS_OK)
-            continue; /* acked and gone */
-        Ocpb__CallJob *job = ocpb__call_job__unpack(NULL, (size_t)natsMsg_GetDataLength(m),
-                                                    (const uint8_t *)natsMsg_GetData(m));
-        if (job && job->call_id && strcmp(job->call_id, call_id) == 0)
-            n++;
-        if (job)
-            ocpb__call_job__free_unpacked(job, NULL);
-        natsMsg_Destroy(m);
-    }
-    jsStreamInfo_Destroy(si);
-    jsCtx_Destroy(js);
-    return n;
-}
-
 struct queued_arg {
     struct e2e *e;
     int want;
@@ -1155,7 +1129,7 @@ struct job_arg {
 static bool job_acked(void *p)
 {
     struct job_arg *a = p;
-    return jobs_queued(a->bus, a->call_id) == 0;
+    return th_jobs_queued(a->bus, a->call_id) == 0;
 }
 
 static bool dropped_undialled(void *p)
@@ -1205,8 +1179,10 @@ static void withdrawn_while_queued(enum withdrawal how)
     const char *kid = jstr(find_by_phone(calls, kept, "first"), "id");
     cr_assert(wid && kid, "no calls to %s and %s", withdrawn, kept);
     struct oc_bus *bus = th_bus();
-    cr_assert_eq(jobs_queued(bus, wid), 1, "the job of call %s is not waiting in the queue", wid);
-    cr_assert_eq(jobs_queued(bus, kid), 1, "the job of call %s is not waiting in the queue", kid);
+    cr_assert_eq(th_jobs_queued(bus, wid), 1, "the job of call %s is not waiting in the queue",
+                 wid);
+    cr_assert_eq(th_jobs_queued(bus, kid), 1, "the job of call %s is not waiting in the queue",
+                 kid);
 
     /* Withdrawn while its job waits. */
     struct th_resp r;
@@ -1225,7 +1201,7 @@ static void withdrawn_while_queued(enum withdrawal how)
         cr_assert(th_wait_until(call_canceled, &ca, 10000),
                   "the do-not-call addition did not cancel call %s (%s)", wid, ca.status);
     }
-    cr_assert_eq(jobs_queued(bus, wid), 1, "the withdrawn call's job still waits");
+    cr_assert_eq(th_jobs_queued(bus, wid), 1, "the withdrawn call's job still waits");
 
     /* The dialer is back and takes both jobs. */
     start_dialer(NULL);
@@ -1234,7 +1210,7 @@ static void withdrawn_while_queued(enum withdrawal how)
     cr_assert_str_eq(ka.status, "failed", "the kept call was dialled and found busy");
     struct job_arg ja = {bus, wid};
     cr_assert(th_wait_until(job_acked, &ja, 15000), "the withdrawn call's job is still queued");
-    cr_assert_eq(jobs_queued(bus, kid), 0);
+    cr_assert_eq(th_jobs_queued(bus, kid), 0);
     usleep(1000000);
 
     /* The called party got the kept call only. */
@@ -1314,7 +1290,7 @@ Test(e2e, a_job_of_a_paused_campaign_waits_for_the_resume, .timeout = 150, .fini
     const char *id = jstr(find_by_phone(calls, busy, "first"), "id");
     cr_assert_not_null(id);
     struct oc_bus *bus = th_bus();
-    cr_assert_eq(jobs_queued(bus, id), 1, "the job of call %s is not waiting in the queue", id);
+    cr_assert_eq(th_jobs_queued(bus, id), 1, "the job of call %s is not waiting in the queue", id);
 
     struct th_resp r;
     api(&r, 200, "POST", e.token, NULL, "/v1/campaigns/%s/pause", e.campaign);
@@ -1323,7 +1299,7 @@ Test(e2e, a_job_of_a_paused_campaign_waits_for_the_resume, .timeout = 150, .fini
     cr_assert(th_wait_until(job_put_back, NULL, 15000), "the dialer never put the job back");
     cr_assert_eq(sipp_invites(&peer), 0, "a paused campaign's call was dialled (%s)",
                  peer.messages);
-    cr_assert_eq(jobs_queued(bus, id), 1, "the paused campaign's job left the queue");
+    cr_assert_eq(th_jobs_queued(bus, id), 1, "the paused campaign's job left the queue");
     json_t *c = e2e_call(&e, id);
     cr_assert_str_eq(jstr0(c, "status"), "queued", "the call is no longer queued");
     json_decref(c);

@@ -443,33 +443,6 @@ static void progress_order(struct seen *s, const char *call_id, char *out, size_
     pthread_mutex_unlock(&s->mu);
 }
 
-/* How many jobs of call_id the JOBS work queue still holds: a job leaves it
- * once a dialer acked it. */
-static int jobs_queued(struct oc_bus *bus, const char *call_id)
-{
-    jsCtx *js = NULL;
-    jsStreamInfo *si = NULL;
-    jsErrCode jerr = 0;
-    int n = 0;
-    cr_assert_eq(natsConnection_JetStream(&js, oc_bus_nats(bus), NULL), NATS_OK);
-    cr_assert_eq(js_GetStreamInfo(&si, js, "JOBS", NULL, &jerr), NATS_OK, "JOBS: %d", jerr);
-    for (uint64_t seq = si->State.FirstSeq; seq && seq <= si->State.LastSeq; seq++) {
-        natsMsg *m = NULL;
-        if (js_GetMsg(&m, js, "JOBS", seq, NULL, &jerr) != NATS_OK)
-            continue; /* acked and gone */
-        Ocpb__CallJob *job = ocpb__call_job__unpack(NULL, (size_t)natsMsg_GetDataLength(m),
-                                                    (const uint8_t *)natsMsg_GetData(m));
-        if (job && job->call_id && strcmp(job->call_id, call_id) == 0)
-            n++;
-        if (job)
-            ocpb__call_job__free_unpacked(job, NULL);
-        natsMsg_Destroy(m);
-    }
-    jsStreamInfo_Destroy(si);
-    jsCtx_Destroy(js);
-    return n;
-}
-
 /* A minimal allocation request for media.allocate. */
 static Ocpb__AllocateMediaReply *allocate(struct oc_bus *bus, const char *tenant,
                                           const char *call_id, const char *dispatch_id,
@@ -632,7 +605,8 @@ Test(voice, sip_numbers_are_created_read_and_listed)
 
 Test(voice, an_answered_call_greets_the_contact_and_ends_with_its_duration)
 {
-    cr_assert(th_have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    cr_assert(th_have_program("sipp"),
+              "sipp is not installed (scripts/deps.sh installs sip-tester)");
     struct voice v;
     voice_setup(&v);
     int port;
@@ -680,7 +654,8 @@ Test(voice, an_answered_call_greets_the_contact_and_ends_with_its_duration)
 
 Test(voice, a_busy_contact_ends_the_attempt_as_busy)
 {
-    cr_assert(th_have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    cr_assert(th_have_program("sipp"),
+              "sipp is not installed (scripts/deps.sh installs sip-tester)");
     struct voice v;
     voice_setup(&v);
     int port;
@@ -708,7 +683,8 @@ Test(voice, a_busy_contact_ends_the_attempt_as_busy)
 
 Test(voice, a_contact_who_never_answers_is_canceled_after_the_ring_timeout)
 {
-    cr_assert(th_have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    cr_assert(th_have_program("sipp"),
+              "sipp is not installed (scripts/deps.sh installs sip-tester)");
     struct voice v;
     voice_setup(&v);
     int port;
@@ -733,7 +709,8 @@ Test(voice, a_contact_who_never_answers_is_canceled_after_the_ring_timeout)
 
 Test(voice, a_job_delivered_twice_is_dialled_once)
 {
-    cr_assert(th_have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    cr_assert(th_have_program("sipp"),
+              "sipp is not installed (scripts/deps.sh installs sip-tester)");
     struct voice v;
     voice_setup(&v);
     int port;
@@ -766,7 +743,8 @@ Test(voice, a_job_delivered_twice_is_dialled_once)
 
 Test(voice, a_job_whose_call_was_canceled_or_is_unknown_is_never_dialled)
 {
-    cr_assert(th_have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    cr_assert(th_have_program("sipp"),
+              "sipp is not installed (scripts/deps.sh installs sip-tester)");
     struct voice v;
     voice_setup(&v);
     int port;
@@ -803,7 +781,7 @@ Test(voice, a_job_whose_call_was_canceled_or_is_unknown_is_never_dialled)
 
     for (int i = 0; i < 2; i++) {
         const char *id = i == 0 ? canceled : unknown;
-        cr_assert_eq(jobs_queued(v.bus, id), 0, "the job of call %s was not acked", id);
+        cr_assert_eq(th_jobs_queued(v.bus, id), 0, "the job of call %s was not acked", id);
         for (int k = OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_DIALING;
              k <= OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_HANGUP; k++)
             cr_assert_eq(count_progress(&v.seen, id, (Ocpb__CallProgressKind)k), 0,
@@ -834,7 +812,8 @@ static void scheduler_back(void)
 
 Test(voice, a_job_waits_undialled_while_the_scheduler_cannot_answer, .fini = scheduler_back)
 {
-    cr_assert(th_have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    cr_assert(th_have_program("sipp"),
+              "sipp is not installed (scripts/deps.sh installs sip-tester)");
     struct voice v;
     voice_setup(&v);
     int port;
@@ -853,7 +832,7 @@ Test(voice, a_job_waits_undialled_while_the_scheduler_cannot_answer, .fini = sch
         count_progress(&v.seen, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_DIALING), 0,
         "dialled without the scheduler's answer");
     cr_assert_null(find_ended(&v.seen, call_id), "the attempt was reported");
-    cr_assert_eq(jobs_queued(v.bus, call_id), 1, "the job left the queue");
+    cr_assert_eq(th_jobs_queued(v.bus, call_id), 1, "the job left the queue");
 
     /* The scheduler is back: the job comes back once more and is dialled. */
     cr_assert_eq(th_stack("start-service scheduler"), 0);
@@ -862,7 +841,7 @@ Test(voice, a_job_waits_undialled_while_the_scheduler_cannot_answer, .fini = sch
     cr_assert_eq(
         count_progress(&v.seen, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_DIALING), 1,
         "dialled once");
-    cr_assert_eq(jobs_queued(v.bus, call_id), 0, "the job was acked");
+    cr_assert_eq(th_jobs_queued(v.bus, call_id), 0, "the job was acked");
     cr_assert_eq(th_child_wait(&v.peer, 5000), 0, "sipp got its one call (log %s)", v.peer.log);
     v.peer_started = false;
     free(call_id);
@@ -972,7 +951,8 @@ Test(voice, the_sandbox_carrier_hears_the_agent_and_the_contact_is_transcribed)
     free(r);
 
     kill(v.peer.pid, SIGTERM);
-    cr_assert_eq(th_child_wait(&v.peer, 5000), 0, "the carrier stopped cleanly (log %s)", v.peer.log);
+    cr_assert_eq(th_child_wait(&v.peer, 5000), 0, "the carrier stopped cleanly (log %s)",
+                 v.peer.log);
     v.peer_started = false;
     unlink(contacts);
     unlink(results);
@@ -984,7 +964,8 @@ Test(voice, the_sandbox_carrier_hears_the_agent_and_the_contact_is_transcribed)
 
 Test(voice, a_media_copy_stopping_mid_call_reports_it_and_the_call_is_hung_up)
 {
-    cr_assert(th_have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    cr_assert(th_have_program("sipp"),
+              "sipp is not installed (scripts/deps.sh installs sip-tester)");
     struct voice v;
     voice_setup(&v);
     int port;
@@ -1016,7 +997,8 @@ Test(voice, a_media_copy_stopping_mid_call_reports_it_and_the_call_is_hung_up)
 
 Test(voice, a_dialer_copy_stopping_mid_call_hangs_up_and_the_call_is_reported)
 {
-    cr_assert(th_have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    cr_assert(th_have_program("sipp"),
+              "sipp is not installed (scripts/deps.sh installs sip-tester)");
     struct voice v;
     voice_setup(&v);
     int port;
@@ -1049,7 +1031,8 @@ Test(voice, a_dialer_copy_stopping_mid_call_hangs_up_and_the_call_is_reported)
 
 static void call_through_auth_trunk(const char *password, Ocpb__HangupCause want, int want_code)
 {
-    cr_assert(th_have_program("sipp"), "sipp is not installed (scripts/deps.sh installs sip-tester)");
+    cr_assert(th_have_program("sipp"),
+              "sipp is not installed (scripts/deps.sh installs sip-tester)");
     struct voice v;
     voice_setup(&v);
     int port;
