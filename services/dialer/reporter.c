@@ -126,6 +126,7 @@ static void progress(struct reporter *r, const struct leg_event *ev, Ocpb__CallP
     p.sip_reason = (char *)ev->sip_reason;
     p.sip_call_id = (char *)ev->sip_call_id;
     p.media_instance_id = (char *)leg->media_instance;
+    p.dialer_instance_id = r->d->instance;
     p.hangup_side = kind == OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_HANGUP
                         ? ev->side
                         : OCPB__HANGUP_SIDE__HANGUP_SIDE_UNSPECIFIED;

@@ -153,6 +153,25 @@ static bool current_or_unrecorded(struct call_row *row, const char *dispatch_id,
 
 /* ================================================================ calls.progress */
 
+static void hang_up_canceled(struct scheduler *st, const char *tenant, const Ocpb__CallProgress *p)
+{
+    char err[256];
+    if (!p->dialer_instance_id || !*p->dialer_instance_id) {
+        oc_warn("call %s: canceled, but attempt %s is being placed by a dialer that did not say "
+                "which; it is not hung up",
+                p->call_id, p->dispatch_id);
+        return;
+    }
+    enum oc_status s = deps_hangup(st, tenant, p->dialer_instance_id, p->call_id,
+                                   "the call was canceled", err, sizeof(err));
+    if (s == OC_OK)
+        oc_info("call %s: canceled while attempt %s was placed; dialer %s hangs up", p->call_id,
+                p->dispatch_id, p->dialer_instance_id);
+    else
+        oc_warn("call %s: canceled while attempt %s was placed; the hang-up failed: %s", p->call_id,
+                p->dispatch_id, err);
+}
+
 enum oc_status consumers_on_progress(struct scheduler *st, const uint8_t *data, size_t len,
                                      uint64_t delivered)
 {
@@ -205,8 +224,19 @@ enum oc_status consumers_on_progress(struct scheduler *st, const uint8_t *data, 
         s = OC_OK;
         goto out;
     }
-    if (s != OC_OK || !current_or_unrecorded(&row, p->dispatch_id, "progress", w.arena) ||
-        call_status_final(row.status) || row.status == target) {
+    if (s != OC_OK || !current_or_unrecorded(&row, p->dispatch_id, "progress", w.arena)) {
+        work_abort(&w);
+        goto out;
+    }
+    if (row.status == CALL_CANCELED && (target == CALL_CALLING || target == CALL_IN_PROGRESS)) {
+        /* Canceled in the moment between the dialer's calls.dialable and
+         * its INVITE (a do-not-call addition, a user): the call is being
+         * placed all the same, so the copy placing it is told to end it. */
+        work_abort(&w);
+        hang_up_canceled(st, tenant, p);
+        goto out;
+    }
+    if (call_status_final(row.status) || row.status == target) {
         work_abort(&w);
         goto out;
     }

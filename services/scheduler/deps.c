@@ -13,6 +13,7 @@
 
 #include "oc/log.h"
 #include "proto/billing.pb-c.h"
+#include "proto/dialer.pb-c.h"
 #include "wire.h"
 
 #define CACHE_SLOTS 512
@@ -315,4 +316,22 @@ enum oc_status deps_check_refs(struct scheduler *st, const char *tenant, const c
             oc_debug("numbers.get %s: %s (not checked)", numbers[i], why);
     }
     return OC_OK;
+}
+
+enum oc_status deps_hangup(struct scheduler *st, const char *tenant, const char *dialer_instance,
+                           const char *call_id, const char *reason, char *err, size_t errlen)
+{
+    char subject[160];
+    Ocpb__HangupCallRequest req = OCPB__HANGUP_CALL_REQUEST__INIT;
+    struct oc_call call = {.tenant_id = tenant, .timeout_ms = timeout(st)};
+    ProtobufCMessage *reply = NULL;
+
+    snprintf(subject, sizeof(subject), "dialer.%s.hangup", dialer_instance);
+    req.call_id = (char *)call_id;
+    req.reason = (char *)reason;
+    enum oc_status s = oc_bus_call(st->bus, subject, &call, &req.base,
+                                   &ocpb__hangup_call_reply__descriptor, NULL, &reply, err, errlen);
+    if (reply)
+        protobuf_c_message_free_unpacked(reply, NULL);
+    return s;
 }

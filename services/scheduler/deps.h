@@ -45,6 +45,13 @@ struct deps_reservation {
 void deps_reserve(struct scheduler *st, struct deps_reservation *r, size_t n,
                   struct oc_arena *arena);
 
+/**
+ * Asks the dialer copy placing a call to end it (dialer.<instance>.hangup):
+ * CANCEL while it rings, BYE once answered.
+ */
+enum oc_status deps_hangup(struct scheduler *st, const char *tenant, const char *dialer_instance,
+                           const char *call_id, const char *reason, char *err, size_t errlen);
+
 /** Releases the reservations of calls that will not be dialled now (billing.release). */
 void deps_release(struct scheduler *st, const char *tenant, const char *const *call_ids, size_t n,
                   const char *reason);

@@ -35,6 +35,7 @@
 #include "oc/crypto.h"
 #include "proto/assistants.pb-c.h"
 #include "proto/billing.pb-c.h"
+#include "proto/dialer.pb-c.h"
 #include "proto/scheduler.pb-c.h"
 
 #define WAIT_MS 15000
@@ -59,6 +60,7 @@ struct fx {
     bool scheduler_held; /* the stack's scheduler was stopped by this test */
     pid_t copies[4];     /* scheduler copies this test started */
     int n_copies;
+    char hung_up[37]; /* the call a stand-in dialer copy was asked to end */
 };
 
 static struct fx *F;
@@ -1472,5 +1474,92 @@ Test(scheduler, calls_stuck_past_the_timeout_are_reconciled)
     ocpb__call__free_unpacked(untaken, NULL);
     free(ph[0]);
     free(ph[1]);
+    free(id);
+}
+
+/* ================================================================ a cancel that crosses the INVITE
+ */
+
+/* A dialer copy's dialer.<instance>.hangup: records which call it was told to end. */
+static enum oc_status standin_hangup(struct oc_request *r, const ProtobufCMessage *in,
+                                     ProtobufCMessage **out)
+{
+    const Ocpb__HangupCallRequest *q = (const Ocpb__HangupCallRequest *)in;
+    Ocpb__HangupCallReply *rep = oc_arena_alloc(r->arena, sizeof(*rep));
+    if (!rep)
+        return OC_ERR_NOMEM;
+    ocpb__hangup_call_reply__init(rep);
+    pthread_mutex_lock(&F->mu);
+    snprintf(F->hung_up, sizeof(F->hung_up), "%s", q->call_id ? q->call_id : "");
+    pthread_mutex_unlock(&F->mu);
+    *out = &rep->base;
+    return OC_OK;
+}
+
+static bool hung_up(void *id)
+{
+    pthread_mutex_lock(&F->mu);
+    bool yes = strcmp(F->hung_up, id) == 0;
+    pthread_mutex_unlock(&F->mu);
+    return yes;
+}
+
+/*
+ * A queued call canceled (say, its number added to the do-not-call list) in
+ * the moment after the dialer's calls.dialable said yes: the dialer reports
+ * the INVITE it sent. The call stays canceled, and the dialer copy that
+ * placed it is told to end it.
+ */
+Test(scheduler, a_call_canceled_as_its_attempt_is_placed_is_hung_up)
+{
+    hold_dialer();
+    char *id = create_campaign(NULL);
+    char *p = phone();
+    add_leads(id, &p, 1, NULL);
+    campaign_verb("start", id);
+    wait_status(id, OCPB__CALL_STATUS__CALL_STATUS_QUEUED, 1, WAIT_MS);
+    Ocpb__CallStatus queued = OCPB__CALL_STATUS__CALL_STATUS_QUEUED;
+    struct calls *q = list_calls(id, &queued, 1, NULL);
+    cr_assert_eq(q->n, 1);
+    Ocpb__Call *c = get_call(q->v[0]->id);
+    calls_free(q);
+
+    char instance[64], subject[96];
+    snprintf(instance, sizeof(instance), "sched-test-%d", (int)getpid());
+    snprintf(subject, sizeof(subject), "dialer.%s.hangup", instance);
+    struct oc_bus *dialer = th_bus();
+    struct oc_handler h = {subject, &ocpb__hangup_call_request__descriptor, standin_hangup};
+    cr_assert_eq(oc_bus_serve(dialer, subject, &h, 1, F), OC_OK);
+
+    Ocpb__CancelCallRequest cq = OCPB__CANCEL_CALL_REQUEST__INIT;
+    cq.id = c->id;
+    cq.reason = "asked not to be called";
+    Ocpb__CancelCallReply *xr = ok("calls.cancel", &cq.base, &ocpb__cancel_call_reply__descriptor);
+    cr_assert_eq(xr->call->status, OCPB__CALL_STATUS__CALL_STATUS_CANCELED);
+    ocpb__cancel_call_reply__free_unpacked(xr, NULL);
+
+    /* The INVITE of the attempt, as that dialer copy reports it. */
+    char eid[37], msg_id[128];
+    Ocpb__CallProgress pr = OCPB__CALL_PROGRESS__INIT;
+    pr.meta = meta_now(eid);
+    pr.call_id = c->id;
+    pr.dispatch_id = c->dispatch_id;
+    pr.kind = OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_DIALING;
+    pr.campaign_id = c->campaign_id;
+    pr.lead_id = c->lead_id;
+    pr.dialer_instance_id = instance;
+    snprintf(msg_id, sizeof(msg_id), "progress:%s:dialing", c->dispatch_id);
+    cr_assert_eq(oc_js_publish(F->bus, "calls.progress", &pr.base, msg_id, NULL), OC_OK);
+
+    cr_assert(th_wait_until(hung_up, c->id, WAIT_MS),
+              "the dialer copy placing the canceled call was not told to end it");
+    Ocpb__Call *after = get_call(c->id);
+    cr_expect_eq(after->status, OCPB__CALL_STATUS__CALL_STATUS_CANCELED,
+                 "the canceled call moved on to %d", after->status);
+    ocpb__call__free_unpacked(after, NULL);
+
+    oc_bus_free(dialer);
+    ocpb__call__free_unpacked(c, NULL);
+    free(p);
     free(id);
 }

@@ -391,6 +391,23 @@ static int count_progress(struct seen *s, const char *call_id, Ocpb__CallProgres
     return n;
 }
 
+/* True when every progress report of call_id names the dialer copy placing
+ * it (the scheduler ends a call canceled mid-placement through that copy). */
+static bool progress_names_its_dialer(struct seen *s, const char *call_id)
+{
+    bool all = true;
+    int n = 0;
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < s->n_progress; i++) {
+        if (strcmp(s->progress[i]->call_id, call_id) != 0)
+            continue;
+        n++;
+        all = all && s->progress[i]->dialer_instance_id && *s->progress[i]->dialer_instance_id;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return n > 0 && all;
+}
+
 static bool progress_seen(void *p)
 {
     struct wait_arg *a = p;
@@ -675,6 +692,8 @@ Test(voice, a_busy_contact_ends_the_attempt_as_busy)
     cr_assert_str_eq(e->media_instance_id, "", "the dialer reported it");
     cr_assert_eq(
         count_progress(&v.seen, call_id, OCPB__CALL_PROGRESS_KIND__CALL_PROGRESS_KIND_ANSWERED), 0);
+    cr_assert(progress_names_its_dialer(&v.seen, call_id),
+              "a progress report does not name the dialer copy");
     cr_assert_eq(th_child_wait(&v.peer, 5000), 0, "sipp saw its call succeed (log %s)", v.peer.log);
     v.peer_started = false;
     free(call_id);
