@@ -9,7 +9,7 @@
  * (kept with every entry and in the audit trail), risk.
  *
  * The file is never held whole here: as a lead upload (lead_upload.c) it
- * passes to lead-ingest in chunks of DNC_CHUNK bytes. A file that fits in
+ * passes to lead-ingest in chunks of GW_UPLOAD_CHUNK bytes. A file that fits in
  * one chunk goes as one dnc.import request; a larger one as a streamed
  * import (dnc.import with streamed set, then its chunks in order on
  * dnc.import.<import_id>, the last one waited for, its reply the report).
@@ -33,22 +33,13 @@
 #include "oc/log.h"
 #include "proto/leads.pb-c.h"
 
-/* Below the NATS default payload limit of 1 MiB, envelope included. */
-#define DNC_CHUNK (256 * 1024)
 #define DNC_OPTIONS_MAX 32
 
 struct dnc_upload {
     struct gw_request *req;
     struct gw_query_param options[DNC_OPTIONS_MAX];
     size_t n_options;
-    char *buf; /* the chunk being filled, DNC_CHUNK bytes */
-    size_t len;
-    long long total; /* file bytes so far */
-    bool streaming;
-    bool last_sent;
-    const char *chunk_subject;
-    const char *import_id;
-    uint32_t seq;
+    struct gw_chunks ch;          /* the file on its way; ch.id is the import's once streamed */
     Ocpb__ImportDncReply *report; /* once finished */
     bool form;                    /* the file is a form's part */
 };
@@ -64,10 +55,10 @@ static enum oc_status dnc_option(struct dnc_upload *u, const char *name, const c
                        where);
     if (strcmp(name, "streamed") == 0 || strcmp(name, "total_bytes") == 0)
         return gw_fail(req, OC_ERR_INVALID, "%s \"%s\" is not known", where, name);
-    if (u->streaming)
+    if (u->ch.streaming)
         return gw_fail(req, OC_ERR_INVALID,
                        "%s \"%s\" comes after a file of over %d bytes: options must come first",
-                       where, name, DNC_CHUNK);
+                       where, name, GW_UPLOAD_CHUNK);
     if (u->n_options == DNC_OPTIONS_MAX)
         return gw_fail(req, OC_ERR_INVALID, "more than %d options", DNC_OPTIONS_MAX);
     u->options[u->n_options].name = oc_arena_strdup(req->arena, name);
@@ -98,8 +89,10 @@ static enum oc_status dnc_request(struct dnc_upload *u, Ocpb__ImportDncRequest *
 
 /* ------------------------------------------------------------ to lead-ingest */
 
-static enum oc_status dnc_begin_stream(struct dnc_upload *u)
+/* Opens the streamed import (gw_chunks' open). */
+static enum oc_status dnc_open(struct gw_chunks *ch)
 {
+    struct dnc_upload *u = ch->user;
     struct gw_request *req = u->req;
     Ocpb__ImportDncRequest *in = NULL;
     Ocpb__ImportDncReply *reply = NULL;
@@ -116,67 +109,8 @@ static enum oc_status dnc_begin_stream(struct dnc_upload *u)
         return s;
     if (reply->chunk_subject[0] == '\0' || reply->import_id[0] == '\0')
         return gw_fail(req, OC_ERR_INTERNAL, "dnc.import answered without a chunk subject");
-    u->chunk_subject = reply->chunk_subject;
-    u->import_id = reply->import_id;
-    u->streaming = true;
-    return OC_OK;
-}
-
-/* Sends the chunk in hand (the last one when last is set) and empties it. */
-static enum oc_status dnc_flush(struct dnc_upload *u, bool last)
-{
-    struct gw_request *req = u->req;
-    Ocpb__SendImportChunkRequest in = OCPB__SEND_IMPORT_CHUNK_REQUEST__INIT;
-    Ocpb__SendImportChunkReply *reply = NULL;
-    int timeout = last ? (int)req->gw->cfg.import_timeout_ms : 0;
-    enum oc_status s;
-
-    if (!u->streaming && (s = dnc_begin_stream(u)) != OC_OK)
-        return s;
-    in.job_id = (char *)u->import_id;
-    in.seq = u->seq;
-    in.data.data = (uint8_t *)u->buf;
-    in.data.len = u->len;
-    in.last = last;
-    u->last_sent = last;
-    s = gw_call_timeout(req, u->chunk_subject, &in.base, &ocpb__send_import_chunk_reply__descriptor,
-                        (ProtobufCMessage **)&reply, timeout);
-    /* A chunk whose answer was lost is sent again: a repeated seq changes nothing. */
-    if (s == OC_ERR_TIMEOUT && !last)
-        s = gw_call_timeout(req, u->chunk_subject, &in.base,
-                            &ocpb__send_import_chunk_reply__descriptor, (ProtobufCMessage **)&reply,
-                            timeout);
-    if (s != OC_OK)
-        return s;
-    if (reply->next_seq != u->seq + 1)
-        return gw_fail(req, OC_ERR_INTERNAL, "do-not-call import %s expected chunk %u after %u",
-                       u->import_id, reply->next_seq, u->seq);
-    if (last && reply->dnc == NULL)
-        return gw_fail(req, OC_ERR_INTERNAL, "do-not-call import %s ended without its report",
-                       u->import_id);
-    u->seq++;
-    u->len = 0;
-    if (last)
-        u->report = reply->dnc;
-    return OC_OK;
-}
-
-static enum oc_status dnc_write(struct dnc_upload *u, const char *data, size_t n)
-{
-    while (n > 0) {
-        size_t take;
-        enum oc_status s;
-
-        /* A full chunk goes only once more data shows it is not the last. */
-        if (u->len == DNC_CHUNK && (s = dnc_flush(u, false)) != OC_OK)
-            return s;
-        take = DNC_CHUNK - u->len < n ? DNC_CHUNK - u->len : n;
-        memcpy(u->buf + u->len, data, take);
-        u->len += take;
-        u->total += (long long)take;
-        data += take;
-        n -= take;
-    }
+    ch->subject = reply->chunk_subject;
+    ch->id = reply->import_id;
     return OC_OK;
 }
 
@@ -186,15 +120,20 @@ static enum oc_status dnc_finish(struct dnc_upload *u)
     Ocpb__ImportDncRequest *in = NULL;
     enum oc_status s;
 
-    if (u->total == 0)
+    if (u->ch.total == 0)
         return gw_fail(req, OC_ERR_INVALID, "the file is empty");
-    if (u->streaming)
-        return dnc_flush(u, true);
+    if (u->ch.streaming) {
+        s = gw_chunks_flush(&u->ch, true);
+        if (s == OC_OK && (u->report = u->ch.last_reply->dnc) == NULL)
+            s = gw_fail(req, OC_ERR_INTERNAL, "do-not-call import %s ended without its report",
+                        u->ch.id);
+        return s;
+    }
     s = dnc_request(u, &in);
     if (s != OC_OK)
         return s;
-    in->csv.data = (uint8_t *)u->buf;
-    in->csv.len = u->len;
+    in->csv.data = (uint8_t *)u->ch.buf;
+    in->csv.len = u->ch.len;
     return gw_call_timeout(req, "dnc.import", &in->base, &ocpb__import_dnc_reply__descriptor,
                            (ProtobufCMessage **)&u->report, (int)req->gw->cfg.import_timeout_ms);
 }
@@ -203,7 +142,8 @@ static enum oc_status dnc_finish(struct dnc_upload *u)
 
 static enum oc_status dnc_file_data(void *user, const char *data, size_t len)
 {
-    return dnc_write(user, data, len);
+    struct dnc_upload *u = user;
+    return gw_chunks_write(&u->ch, data, len);
 }
 
 /* Fields may follow the file while it still fits in one chunk (dnc_option
@@ -258,11 +198,9 @@ enum oc_status handle_dnc_import(struct gw_request *req)
         return OC_ERR_NOMEM;
     u->req = req;
     u->form = form;
-    u->buf = malloc(DNC_CHUNK);
-    if (u->buf == NULL) {
-        s = OC_ERR_NOMEM;
+    s = gw_chunks_init(&u->ch, req, dnc_open, u);
+    if (s != OC_OK)
         goto out;
-    }
     s = gw_query(req, &params, &n);
     for (size_t i = 0; s == OC_OK && i < n; i++)
         s = dnc_option(u, params[i].name, params[i].value, "query parameter");
@@ -279,15 +217,15 @@ enum oc_status handle_dnc_import(struct gw_request *req)
     if (s != OC_OK)
         goto out;
     oc_info("do-not-call import: %lld bytes%s, %lld added, %lld already listed, %lld rejected",
-            u->total, u->streaming ? " streamed" : "", (long long)u->report->added,
+            u->ch.total, u->ch.streaming ? " streamed" : "", (long long)u->report->added,
             (long long)u->report->already_listed, (long long)u->report->rejected_count);
     s = dnc_report(req, u->report);
 out:
-    if (s != OC_OK && u != NULL && u->streaming && !u->last_sent)
+    if (s != OC_OK && u != NULL && u->ch.streaming && !u->ch.last_sent)
         oc_warn("do-not-call import %s: upload stopped; lead-ingest ends the import when chunks "
                 "stop coming",
-                u->import_id);
+                u->ch.id);
     if (u != NULL)
-        free(u->buf);
+        gw_chunks_free(&u->ch);
     return s;
 }

@@ -428,6 +428,43 @@ struct gw_upload_sink {
 enum oc_status gw_upload_read(struct gw_request *req, const char *boundary,
                               const struct gw_upload_sink *sink);
 
+/* Below the NATS default payload limit of 1 MiB, envelope included. */
+#define GW_UPLOAD_CHUNK (256 * 1024)
+
+/*
+ * An uploaded file on its way to lead-ingest in chunks of GW_UPLOAD_CHUNK
+ * bytes, never whole. A file that fits in one chunk is the caller's to
+ * send in one request (buf, len); a larger one becomes a streamed import:
+ * open (the caller's first request) names the chunk subject and the
+ * import's id, then the chunks go in order, the last one waited for.
+ */
+struct gw_chunks {
+    struct gw_request *req;
+    enum oc_status (*open)(struct gw_chunks *ch); /* sets subject and id */
+    void *user;
+    char *buf; /* the chunk being filled, GW_UPLOAD_CHUNK bytes */
+    size_t len;
+    long long total; /* file bytes so far */
+    bool streaming;
+    bool last_sent; /* the last chunk went (whatever its answer) */
+    const char *subject;
+    const char *id;
+    uint32_t seq;
+    struct Ocpb__SendImportChunkReply *last_reply; /* the answer to the last chunk */
+};
+
+/** Sets up ch (its buffer included); free with gw_chunks_free. */
+enum oc_status gw_chunks_init(struct gw_chunks *ch, struct gw_request *req,
+                              enum oc_status (*open)(struct gw_chunks *ch), void *user);
+void gw_chunks_free(struct gw_chunks *ch);
+
+/** Takes the file's next bytes; a full chunk goes once more bytes show it is not the last. */
+enum oc_status gw_chunks_write(struct gw_chunks *ch, const char *data, size_t n);
+
+/** Sends the chunk in hand, opening the streamed import first if needed (last: waits for
+ * the answer, GATEWAY_IMPORT_TIMEOUT_MS, into last_reply). */
+enum oc_status gw_chunks_flush(struct gw_chunks *ch, bool last);
+
 /* ------------------------------------------------------------ csv_out.c (pure) */
 
 /* The column the rejected-rows download adds after the file's own columns;

@@ -6,7 +6,7 @@
  * The same route with application/json creates one lead (leads.create).
  *
  * The file is never held whole here. It passes from the socket to
- * lead-ingest in chunks of UPLOAD_CHUNK bytes, below the NATS payload
+ * lead-ingest in chunks of GW_UPLOAD_CHUNK bytes, below the NATS payload
  * limit: a file that fits in one chunk goes as one leads.import request,
  * a larger one as a streamed import (leads.import with streamed set, then
  * its chunks in order on leads.import.<job_id>, the last one waited for).
@@ -32,8 +32,6 @@
 #include "oc/log.h"
 #include "proto/leads.pb-c.h"
 
-/* Below the NATS default payload limit of 1 MiB, envelope included. */
-#define UPLOAD_CHUNK (256 * 1024)
 #define UPLOAD_MAPPINGS_MAX 256
 
 enum upload_kind { UPLOAD_CSV, UPLOAD_MULTIPART, UPLOAD_JSON };
@@ -43,14 +41,7 @@ struct upload {
     enum upload_kind kind;
     Ocpb__ImportLeadsRequest start; /* options; sent with the first chunk or the whole file */
     Ocpb__ColumnMapping *mappings[UPLOAD_MAPPINGS_MAX];
-    char *buf; /* the chunk being filled, UPLOAD_CHUNK bytes */
-    size_t len;
-    long long total; /* file bytes so far */
-    bool streaming;
-    bool last_sent; /* the last chunk went (whatever its answer) */
-    const char *chunk_subject;
-    const char *job_id;
-    uint32_t seq;
+    struct gw_chunks ch;  /* the file on its way; ch.id is the job's id once streamed */
     Ocpb__ImportJob *job; /* the report, once finished */
 };
 
@@ -96,8 +87,10 @@ static enum oc_status upload_option(struct upload *u, const char *name, const ch
 
 /* ------------------------------------------------------------ to lead-ingest */
 
-static enum oc_status upload_begin_stream(struct upload *u)
+/* Opens the streamed import (gw_chunks' open). */
+static enum oc_status upload_open(struct gw_chunks *ch)
 {
+    struct upload *u = ch->user;
     struct gw_request *req = u->req;
     Ocpb__ImportLeadsRequest in = u->start;
     Ocpb__ImportLeadsReply *reply = NULL;
@@ -113,65 +106,9 @@ static enum oc_status upload_begin_stream(struct upload *u)
         return s;
     if (reply->chunk_subject[0] == '\0' || reply->job == NULL)
         return gw_fail(req, OC_ERR_INTERNAL, "leads.import answered without a chunk subject");
-    u->chunk_subject = reply->chunk_subject;
-    u->job_id = reply->job->id;
-    u->streaming = true;
-    oc_info("import %s: streaming into campaign %s", u->job_id, req->param);
-    return OC_OK;
-}
-
-/* Sends the chunk in hand (the last one when last is set) and empties it. */
-static enum oc_status upload_flush(struct upload *u, bool last)
-{
-    struct gw_request *req = u->req;
-    Ocpb__SendImportChunkRequest in = OCPB__SEND_IMPORT_CHUNK_REQUEST__INIT;
-    Ocpb__SendImportChunkReply *reply = NULL;
-    int timeout = last ? (int)req->gw->cfg.import_timeout_ms : 0;
-    enum oc_status s;
-
-    if (!u->streaming && (s = upload_begin_stream(u)) != OC_OK)
-        return s;
-    in.job_id = (char *)u->job_id;
-    in.seq = u->seq;
-    in.data.data = (uint8_t *)u->buf;
-    in.data.len = u->len;
-    in.last = last;
-    u->last_sent = last;
-    s = gw_call_timeout(req, u->chunk_subject, &in.base, &ocpb__send_import_chunk_reply__descriptor,
-                        (ProtobufCMessage **)&reply, timeout);
-    /* A chunk whose answer was lost is sent again: a repeated seq changes nothing. */
-    if (s == OC_ERR_TIMEOUT && !last)
-        s = gw_call_timeout(req, u->chunk_subject, &in.base,
-                            &ocpb__send_import_chunk_reply__descriptor, (ProtobufCMessage **)&reply,
-                            timeout);
-    if (s != OC_OK)
-        return s;
-    if (reply->next_seq != u->seq + 1)
-        return gw_fail(req, OC_ERR_INTERNAL, "import %s expected chunk %u after chunk %u",
-                       u->job_id, reply->next_seq, u->seq);
-    u->seq++;
-    u->len = 0;
-    if (last)
-        u->job = reply->job;
-    return OC_OK;
-}
-
-static enum oc_status upload_write(struct upload *u, const char *data, size_t n)
-{
-    while (n > 0) {
-        size_t take;
-        enum oc_status s;
-
-        /* A full chunk goes only once more data shows it is not the last. */
-        if (u->len == UPLOAD_CHUNK && (s = upload_flush(u, false)) != OC_OK)
-            return s;
-        take = UPLOAD_CHUNK - u->len < n ? UPLOAD_CHUNK - u->len : n;
-        memcpy(u->buf + u->len, data, take);
-        u->len += take;
-        u->total += (long long)take;
-        data += take;
-        n -= take;
-    }
+    ch->subject = reply->chunk_subject;
+    ch->id = reply->job->id;
+    oc_info("import %s: streaming into campaign %s", ch->id, req->param);
     return OC_OK;
 }
 
@@ -182,12 +119,16 @@ static enum oc_status upload_finish(struct upload *u)
     Ocpb__ImportLeadsReply *reply = NULL;
     enum oc_status s;
 
-    if (u->total == 0)
+    if (u->ch.total == 0)
         return gw_fail(req, OC_ERR_INVALID, "the file is empty");
-    if (u->streaming)
-        return upload_flush(u, true);
-    in.csv.data = (uint8_t *)u->buf;
-    in.csv.len = u->len;
+    if (u->ch.streaming) {
+        s = gw_chunks_flush(&u->ch, true);
+        if (s == OC_OK && (u->job = u->ch.last_reply->job) == NULL)
+            s = gw_fail(req, OC_ERR_INTERNAL, "import %s ended without its report", u->ch.id);
+        return s;
+    }
+    in.csv.data = (uint8_t *)u->ch.buf;
+    in.csv.len = u->ch.len;
     in.wait = true;
     s = gw_call_timeout(req, "leads.import", &in.base, &ocpb__import_leads_reply__descriptor,
                         (ProtobufCMessage **)&reply, (int)req->gw->cfg.import_timeout_ms);
@@ -217,7 +158,8 @@ static enum oc_status upload_file_begin(void *user, const char *filename)
 
 static enum oc_status upload_file_data(void *user, const char *data, size_t len)
 {
-    return upload_write(user, data, len);
+    struct upload *u = user;
+    return gw_chunks_write(&u->ch, data, len);
 }
 
 static enum oc_status upload_form_field(void *user, const char *name, const char *value,
@@ -371,11 +313,9 @@ enum oc_status handle_lead_import(struct gw_request *req)
     ocpb__import_leads_request__init(&u->start);
     u->start.campaign_id = req->param;
     u->start.mapping = u->mappings;
-    u->buf = malloc(UPLOAD_CHUNK);
-    if (u->buf == NULL) {
-        s = OC_ERR_NOMEM;
+    s = gw_chunks_init(&u->ch, req, upload_open, u);
+    if (s != OC_OK)
         goto out;
-    }
     s = gw_query(req, &params, &n);
     for (size_t i = 0; s == OC_OK && i < n; i++)
         s = upload_option(u, params[i].name, params[i].value, "query parameter");
@@ -389,18 +329,18 @@ enum oc_status handle_lead_import(struct gw_request *req)
         goto out;
 
     s = upload_finish(u);
-    if (s == OC_ERR_TIMEOUT && u->job_id != NULL)
-        s = gw_fail(req, s, "the import goes on after the wait: see GET /v1/imports/%s", u->job_id);
+    if (s == OC_ERR_TIMEOUT && u->ch.id != NULL)
+        s = gw_fail(req, s, "the import goes on after the wait: see GET /v1/imports/%s", u->ch.id);
     if (s != OC_OK)
         goto out;
     oc_info("import %s: %lld bytes into campaign %s, %lld imported, %lld rejected", u->job->id,
-            u->total, req->param, (long long)u->job->imported, (long long)u->job->rejected);
+            u->ch.total, req->param, (long long)u->job->imported, (long long)u->job->rejected);
     s = upload_report(req, u->job);
 out:
-    if (s != OC_OK && u != NULL && u->streaming && !u->last_sent)
+    if (s != OC_OK && u != NULL && u->ch.streaming && !u->ch.last_sent)
         oc_warn("import %s: upload stopped; lead-ingest fails the job when chunks stop coming",
-                u->job_id);
+                u->ch.id);
     if (u != NULL)
-        free(u->buf);
+        gw_chunks_free(&u->ch);
     return s;
 }

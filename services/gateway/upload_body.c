@@ -1,9 +1,10 @@
 /*
  * Reading an uploaded file from the request body in pieces, never whole:
  * the body itself (text/csv) or the file part of a multipart/form-data
- * form, whose other fields are options. The lead upload (lead_upload.c)
- * and the do-not-call import (dnc.c) read their files through here; what
- * they do with the bytes and the options is theirs (gw_upload_sink).
+ * form, whose other fields are options; and passing it on to lead-ingest
+ * in chunks (gw_chunks). The lead upload (lead_upload.c) and the
+ * do-not-call import (dnc.c) go through here; their requests, options and
+ * reports are their own.
  */
 #include <civetweb.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "gateway.h"
+#include "proto/leads.pb-c.h"
 
 #define UPLOAD_READ (64 * 1024)
 #define UPLOAD_FIELD_MAX 1024
@@ -144,4 +146,78 @@ out:
     gw_multipart_free(mp);
     free(rbuf);
     return s;
+}
+
+/* ------------------------------------------------------------ chunks */
+
+enum oc_status gw_chunks_init(struct gw_chunks *ch, struct gw_request *req,
+                              enum oc_status (*open)(struct gw_chunks *ch), void *user)
+{
+    memset(ch, 0, sizeof(*ch));
+    ch->req = req;
+    ch->open = open;
+    ch->user = user;
+    ch->buf = malloc(GW_UPLOAD_CHUNK);
+    return ch->buf != NULL ? OC_OK : OC_ERR_NOMEM;
+}
+
+void gw_chunks_free(struct gw_chunks *ch)
+{
+    free(ch->buf);
+    ch->buf = NULL;
+}
+
+enum oc_status gw_chunks_flush(struct gw_chunks *ch, bool last)
+{
+    struct gw_request *req = ch->req;
+    Ocpb__SendImportChunkRequest in = OCPB__SEND_IMPORT_CHUNK_REQUEST__INIT;
+    Ocpb__SendImportChunkReply *reply = NULL;
+    int timeout = last ? (int)req->gw->cfg.import_timeout_ms : 0;
+    enum oc_status s;
+
+    if (!ch->streaming) {
+        if ((s = ch->open(ch)) != OC_OK)
+            return s;
+        ch->streaming = true;
+    }
+    in.job_id = (char *)ch->id;
+    in.seq = ch->seq;
+    in.data.data = (uint8_t *)ch->buf;
+    in.data.len = ch->len;
+    in.last = last;
+    ch->last_sent = last;
+    s = gw_call_timeout(req, ch->subject, &in.base, &ocpb__send_import_chunk_reply__descriptor,
+                        (ProtobufCMessage **)&reply, timeout);
+    /* A chunk whose answer was lost is sent again: a repeated seq changes nothing. */
+    if (s == OC_ERR_TIMEOUT && !last)
+        s = gw_call_timeout(req, ch->subject, &in.base, &ocpb__send_import_chunk_reply__descriptor,
+                            (ProtobufCMessage **)&reply, timeout);
+    if (s != OC_OK)
+        return s;
+    if (reply->next_seq != ch->seq + 1)
+        return gw_fail(req, OC_ERR_INTERNAL, "import %s expected chunk %u after chunk %u", ch->id,
+                       reply->next_seq, ch->seq);
+    ch->seq++;
+    ch->len = 0;
+    if (last)
+        ch->last_reply = reply;
+    return OC_OK;
+}
+
+enum oc_status gw_chunks_write(struct gw_chunks *ch, const char *data, size_t n)
+{
+    while (n > 0) {
+        size_t take;
+        enum oc_status s;
+
+        if (ch->len == GW_UPLOAD_CHUNK && (s = gw_chunks_flush(ch, false)) != OC_OK)
+            return s;
+        take = GW_UPLOAD_CHUNK - ch->len < n ? GW_UPLOAD_CHUNK - ch->len : n;
+        memcpy(ch->buf + ch->len, data, take);
+        ch->len += take;
+        ch->total += (long long)take;
+        data += take;
+        n -= take;
+    }
+    return OC_OK;
 }
