@@ -386,6 +386,27 @@ int th_jobs_queued(struct oc_bus *bus, const char *call_id)
     return n;
 }
 
+int th_free_port(int type, bool even)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        struct sockaddr_in sa = {.sin_family = AF_INET};
+        socklen_t len = sizeof(sa);
+        int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+        int port;
+
+        cr_assert_geq(fd, 0);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+        close(fd);
+        port = ntohs(sa.sin_port);
+        if (!even || port % 2 == 0)
+            return port;
+    }
+    cr_assert_fail("no free port");
+    return 0;
+}
+
 bool th_wait_udp_bound(int port, int ms)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -404,6 +425,74 @@ bool th_wait_udp_bound(int port, int ms)
         usleep(50000);
     }
     return false;
+}
+
+void th_carrier_start(struct th_carrier *c, const char *contacts)
+{
+    char bin[512], env_contacts[192], env_results[192], env_port[64], env_rtp[64];
+    const char *build = getenv("BUILD");
+    FILE *f;
+    int rtp;
+
+    memset(c, 0, sizeof(*c));
+    snprintf(bin, sizeof(bin), "%s/bin/sandbox-carrier", build && *build ? build : "build");
+    cr_assert_eq(access(bin, X_OK), 0, "%s is not built", bin);
+    snprintf(c->contacts, sizeof(c->contacts), "/tmp/oc-test-%d-contacts.conf", (int)getpid());
+    snprintf(c->results, sizeof(c->results), "/tmp/oc-test-%d-results.jsonl", (int)getpid());
+    unlink(c->results);
+    f = fopen(c->contacts, "w");
+    cr_assert_not_null(f);
+    fputs(contacts, f);
+    fclose(f);
+    c->port = th_free_port(SOCK_DGRAM, false);
+    rtp = th_free_port(SOCK_DGRAM, true);
+    snprintf(env_contacts, sizeof(env_contacts), "SANDBOX_CONTACTS=%s", c->contacts);
+    snprintf(env_results, sizeof(env_results), "SANDBOX_RESULTS=%s", c->results);
+    snprintf(env_port, sizeof(env_port), "SANDBOX_SIP_PORT=%d", c->port);
+    snprintf(env_rtp, sizeof(env_rtp), "SANDBOX_RTP_PORTS=%d-%d", rtp, rtp + 20);
+    char *const argv[] = {"env", env_contacts, env_results, env_port, env_rtp, bin, NULL};
+    th_child_start(&c->child, "carrier", argv);
+    cr_assert(th_wait_udp_bound(c->port, 10000), "the carrier is not listening on %d (log %s)",
+              c->port, c->child.log);
+}
+
+void th_carrier_stop(struct th_carrier *c)
+{
+    if (c->child.pid > 0) {
+        kill(c->child.pid, SIGTERM);
+        cr_expect_eq(th_child_wait(&c->child, 5000), 0, "the carrier stopped cleanly (log %s)",
+                     c->child.log);
+    }
+    unlink(c->contacts);
+    unlink(c->results);
+    unlink(c->child.log);
+}
+
+char *th_carrier_result(const char *path, const char *number)
+{
+    FILE *f = fopen(path, "r");
+    char line[2048], key[64];
+    char *found = NULL;
+
+    if (!f)
+        return NULL;
+    snprintf(key, sizeof(key), "\"number\":\"%s\"", number);
+    while (fgets(line, sizeof(line), f))
+        if (strstr(line, key)) {
+            free(found);
+            found = th_strdup(line);
+        }
+    fclose(f);
+    return found;
+}
+
+bool th_carrier_wrote(void *arg)
+{
+    const struct th_carrier_arg *a = arg;
+    char *r = th_carrier_result(a->path, a->number);
+
+    free(r);
+    return r != NULL;
 }
 
 bool th_have_program(const char *name)

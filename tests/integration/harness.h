@@ -93,10 +93,43 @@ void th_child_start(struct th_child *c, const char *tag, char *const argv[]);
 int th_child_wait(struct th_child *c, int ms);
 
 /**
+ * A port of type (SOCK_STREAM, SOCK_DGRAM) on 127.0.0.1 that is free now,
+ * even when asked (RTP); whoever binds it next may take it first.
+ */
+int th_free_port(int type, bool even);
+
+/**
  * Waits up to ms until something has bound UDP port on 127.0.0.1 (a SIP
  * peer the test started is listening); false when nothing did.
  */
 bool th_wait_udp_bound(int port, int ms);
+
+/** A sandbox carrier a test runs beside the stack, with contacts of its own. */
+struct th_carrier {
+    struct th_child child;
+    int port;           /* its SIP port on 127.0.0.1 */
+    char contacts[128]; /* its contacts file */
+    char results[128];  /* its SANDBOX_RESULTS file */
+};
+
+/**
+ * Starts $BUILD/bin/sandbox-carrier with the contacts (contacts.conf lines)
+ * on free ports and waits until it listens; th_carrier_stop stops it and
+ * removes its files.
+ */
+void th_carrier_start(struct th_carrier *c, const char *contacts);
+void th_carrier_stop(struct th_carrier *c);
+
+/** The sandbox carrier's results line (its SANDBOX_RESULTS file at path) for number, the last
+ * one when there are several, or NULL; caller frees. */
+char *th_carrier_result(const char *path, const char *number);
+
+/** For th_wait_until: the carrier has written a result for number. */
+struct th_carrier_arg {
+    const char *path;
+    const char *number;
+};
+bool th_carrier_wrote(void *arg);
 
 /** True when the program is on PATH. */
 bool th_have_program(const char *name);

@@ -456,7 +456,7 @@ Test(api, a_campaign_is_created_read_patched_and_moved_through_its_states)
     th_resp_clear(&r);
 
     th_httpf(&r, "PATCH", t.token, "{\"name\":\"Renamed\",\"pacing\":{\"max_concurrent\":2}}",
-        "/v1/campaigns/%s", id);
+             "/v1/campaigns/%s", id);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert_str_eq(th_jstr(r.json, "name"), "Renamed");
     cr_assert_eq(
@@ -844,7 +844,8 @@ Test(api, a_manual_call_is_created_read_rescheduled_and_canceled)
 
     tenant_new(&t);
     campaign = campaign_with_lead(t.token, &lead);
-    th_httpf(&r, "GET", t.token, NULL, "/v1/calls?campaign_id=%s&lead_id=%s&kind=first", campaign, lead);
+    th_httpf(&r, "GET", t.token, NULL, "/v1/calls?campaign_id=%s&lead_id=%s&kind=first", campaign,
+             lead);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert_eq(json_array_size(json_object_get(r.json, "items")), 1, "%s", r.body);
     cr_assert_str_eq(th_jstr(json_array_get(json_object_get(r.json, "items"), 0), "status"),
@@ -872,8 +873,9 @@ Test(api, a_manual_call_is_created_read_rescheduled_and_canceled)
     cr_assert_geq(json_array_size(transitions), 1, "%s", r.body);
     th_resp_clear(&r);
 
-    th_httpf(&r, "POST", t.token, "{\"at_unix_ms\":\"2036-01-08T10:00:00+01:00\",\"reason\":\"later\"}",
-        "/v1/calls/%s/reschedule", call);
+    th_httpf(&r, "POST", t.token,
+             "{\"at_unix_ms\":\"2036-01-08T10:00:00+01:00\",\"reason\":\"later\"}",
+             "/v1/calls/%s/reschedule", call);
     cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
     cr_assert_geq(json_integer_value(json_object_get(r.json, "scheduled_unix_ms")), 2083395600000LL,
                   "%s", r.body);

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -456,18 +455,6 @@ Test(billing, replays_change_nothing)
 
 /* ---------------------------------------------------------------- racing */
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof(a);
-    cr_assert_neq(fd, -1);
-    cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 /* Starts another copy of the billing binary the stack runs. */
 static pid_t spawn_billing(void)
 {
@@ -481,7 +468,7 @@ static pid_t spawn_billing(void)
     fclose(f);
     cr_assert(bin[0], "BIN_DIR missing from stack.env");
     snprintf(db, sizeof(db), th_env("OC_PG_URL_BASE"), "oc_billing");
-    snprintf(port, sizeof(port), "%d", free_port());
+    snprintf(port, sizeof(port), "%d", th_free_port(SOCK_STREAM, false));
     snprintf(log, sizeof(log), "%s/logs/billing-copy.log", th_env("STACK_DIR"));
     fflush(NULL);
     pid_t pid = fork();

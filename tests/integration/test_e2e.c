@@ -70,13 +70,6 @@
 
 /* ================================================================ small helpers */
 
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s ? s : "");
-    cr_assert_not_null(d);
-    return d;
-}
-
 static const char *jstr(const json_t *obj, const char *key)
 {
     json_t *v = obj ? json_object_get(obj, key) : NULL;
@@ -149,25 +142,6 @@ static void calling_zone(char *out, size_t len)
 
 /* ================================================================ child processes */
 
-/* A UDP port on 127.0.0.1 nobody holds now; even when asked (RTP). */
-static int free_port(bool even)
-{
-    for (int tries = 0; tries < 100; tries++) {
-        int fd = socket(AF_INET, SOCK_DGRAM, 0);
-        cr_assert_geq(fd, 0);
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        socklen_t len = sizeof(sa);
-        cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-        cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-        close(fd);
-        int port = ntohs(sa.sin_port);
-        if (!even || port % 2 == 0)
-            return port;
-    }
-    cr_assert_fail("no free port");
-    return 0;
-}
-
 struct sipp {
     struct th_child proc;
     int port;
@@ -180,9 +154,9 @@ static void sipp_start(struct sipp *s, int calls)
     cr_assert(th_have_program("sipp"),
               "sipp is not installed (scripts/deps.sh installs sip-tester)");
     char p[16], mp[16], m[16];
-    s->port = free_port(false);
+    s->port = th_free_port(SOCK_DGRAM, false);
     snprintf(p, sizeof(p), "%d", s->port);
-    snprintf(mp, sizeof(mp), "%d", free_port(true));
+    snprintf(mp, sizeof(mp), "%d", th_free_port(SOCK_DGRAM, true));
     snprintf(m, sizeof(m), "%d", calls);
     snprintf(s->messages, sizeof(s->messages), "/tmp/oc-e2e-%d-sipp-%d.msg", (int)getpid(),
              s->port);
@@ -481,14 +455,14 @@ static void e2e_setup(struct e2e *e, int trunk_port)
         "{\"text\":\"Would a short demo next week be useful?\"}],"
         "\"closing_line\":\"" CLOSING "\"}}",
         "/v1/assistants");
-    char *assistant = xstrdup(jstr(r.json, "id"));
+    char *assistant = th_strdup(jstr(r.json, "id"));
     th_resp_clear(&r);
 
     snprintf(body, sizeof(body),
              "{\"kind\":\"sip\",\"trunk\":\"sip:127.0.0.1:%d\",\"caller_id\":\"+34910000000\"}",
              trunk_port);
     api(&r, 201, "POST", e->token, body, "/v1/numbers");
-    char *number = xstrdup(jstr(r.json, "id"));
+    char *number = th_strdup(jstr(r.json, "id"));
     th_resp_clear(&r);
 
     snprintf(body, sizeof(body),
@@ -499,7 +473,7 @@ static void e2e_setup(struct e2e *e, int trunk_port)
              "\"start_minute\":480,\"end_minute\":1260}]}}",
              assistant, number, e->zone);
     api(&r, 201, "POST", e->token, body, "/v1/campaigns");
-    e->campaign = xstrdup(jstr(r.json, "id"));
+    e->campaign = th_strdup(jstr(r.json, "id"));
     cr_assert_str_eq(jstr0(r.json, "state"), "draft");
     th_resp_clear(&r);
     free(assistant);
@@ -800,70 +774,21 @@ Test(e2e, a_campaign_calls_its_leads_over_sip_and_every_step_shows_in_the_api, .
 
 /* ---------------------------------------------------------------- the sandbox carrier */
 
-/* The carrier's results line for number, or NULL; caller frees. */
-static char *carrier_result(const char *path, const char *number)
-{
-    FILE *f = fopen(path, "r");
-    char line[2048], key[64];
-    char *found = NULL;
-    if (!f)
-        return NULL;
-    snprintf(key, sizeof(key), "\"number\":\"%s\"", number);
-    while (fgets(line, sizeof(line), f))
-        if (strstr(line, key)) {
-            free(found);
-            found = xstrdup(line);
-        }
-    fclose(f);
-    return found;
-}
-
-struct result_arg {
-    const char *path;
-    const char *number;
-};
-
-static bool carrier_wrote(void *p)
-{
-    struct result_arg *a = p;
-    char *r = carrier_result(a->path, a->number);
-    free(r);
-    return r != NULL;
-}
-
 Test(e2e, the_contacts_words_reach_the_transcript_and_the_carrier_hears_the_agent, .timeout = 150)
 {
-    char bin[512], contacts[128], results[128];
-    char env_contacts[192], env_results[192], env_port[64], env_rtp[64];
-    const char *build = getenv("BUILD");
     static const char *const number = "+34910000011";
+    char contacts[256];
+    struct th_carrier carrier;
 
-    snprintf(bin, sizeof(bin), "%s/bin/sandbox-carrier", build && *build ? build : "build");
-    cr_assert_eq(access(bin, X_OK), 0, "%s is not built", bin);
-    snprintf(contacts, sizeof(contacts), "/tmp/oc-e2e-%d-contacts.conf", (int)getpid());
-    snprintf(results, sizeof(results), "/tmp/oc-e2e-%d-results.jsonl", (int)getpid());
-    unlink(results);
-    FILE *f = fopen(contacts, "w");
-    cr_assert_not_null(f);
-    fprintf(f,
-            "%s answer ring_ms=300 then=wait reply_wait_ms=8000 say: "
-            "Hello, who is calling? | Yes, I am interested. Tell me more. | "
-            "Thursday at ten in the morning works for me.\n",
-            number);
-    fclose(f);
-    int port = free_port(false), rtp = free_port(true);
-    snprintf(env_contacts, sizeof(env_contacts), "SANDBOX_CONTACTS=%s", contacts);
-    snprintf(env_results, sizeof(env_results), "SANDBOX_RESULTS=%s", results);
-    snprintf(env_port, sizeof(env_port), "SANDBOX_SIP_PORT=%d", port);
-    snprintf(env_rtp, sizeof(env_rtp), "SANDBOX_RTP_PORTS=%d-%d", rtp, rtp + 20);
-    char *const argv[] = {"env", env_contacts, env_results, env_port, env_rtp, bin, NULL};
-    struct th_child carrier;
-    th_child_start(&carrier, "carrier", argv);
-    cr_assert(th_wait_udp_bound(port, 10000), "the carrier is not listening on %d (log %s)", port,
-              carrier.log);
+    snprintf(contacts, sizeof(contacts),
+             "%s answer ring_ms=300 then=wait reply_wait_ms=8000 say: "
+             "Hello, who is calling? | Yes, I am interested. Tell me more. | "
+             "Thursday at ten in the morning works for me.\n",
+             number);
+    th_carrier_start(&carrier, contacts);
 
     struct e2e e;
-    e2e_setup(&e, port);
+    e2e_setup(&e, carrier.port);
     char row[64];
     snprintf(row, sizeof(row), "Maria Garcia,%s", number);
     e2e_upload(&e, row, 1);
@@ -872,7 +797,7 @@ Test(e2e, the_contacts_words_reach_the_transcript_and_the_carrier_hears_the_agen
     /* Greeting, three contact lines, two script lines and the closing: about 30 s. */
     struct settled_arg sa = {&e, 1, 0};
     cr_assert(th_wait_until(campaign_settled, &sa, 90000), "the call did not end (carrier log %s)",
-              carrier.log);
+              carrier.child.log);
     json_t *calls = e2e_calls(&e, NULL);
     json_t *c = e2e_call(&e, jstr(json_array_get(calls, 0), "id"));
     cr_assert_str_eq(jstr0(c, "status"), "completed");
@@ -899,20 +824,15 @@ Test(e2e, the_contacts_words_reach_the_transcript_and_the_carrier_hears_the_agen
     json_decref(calls);
 
     /* The carrier heard the agent, and says so once the call is over. */
-    struct result_arg ra = {results, number};
-    cr_assert(th_wait_until(carrier_wrote, &ra, 5000), "the carrier wrote no result");
-    char *res = carrier_result(results, number);
+    struct th_carrier_arg ra = {carrier.results, number};
+    cr_assert(th_wait_until(th_carrier_wrote, &ra, 5000), "the carrier wrote no result");
+    char *res = th_carrier_result(carrier.results, number);
     cr_assert_not_null(strstr(res, "\"heard_speech\":true"), "%s", res);
     cr_assert_not_null(strstr(res, "\"lines_said\":3"), "%s", res);
     cr_assert_not_null(strstr(res, "\"ended_by\":\"agent\""), "%s", res);
     free(res);
 
-    kill(carrier.pid, SIGTERM);
-    cr_assert_eq(th_child_wait(&carrier, 5000), 0, "the carrier stopped cleanly (log %s)",
-                 carrier.log);
-    unlink(contacts);
-    unlink(results);
-    unlink(carrier.log);
+    th_carrier_stop(&carrier);
     e2e_free(&e);
 }
 

@@ -17,7 +17,7 @@
 struct seen {
     pthread_mutex_t mu;
     int count;
-    int refusals_left;        /* refuse this many deliveries first */
+    int refusals_left; /* refuse this many deliveries first */
     uint64_t max_delivered;
     char last[64];
 };
@@ -84,8 +84,8 @@ Test(jetstream, message_id_makes_republish_harmless)
     char stream[64], subject[64];
     stream_names(stream, subject, sizeof(stream));
     const char *subjects[] = {subject};
-    struct oc_stream_config sc = {.name = stream, .subjects = subjects, .n_subjects = 1,
-                                  .work_queue = true};
+    struct oc_stream_config sc = {
+        .name = stream, .subjects = subjects, .n_subjects = 1, .work_queue = true};
     cr_assert_eq(oc_js_ensure_stream(bus, &sc), OC_OK);
     /* A second ensure with the same configuration is fine. */
     cr_assert_eq(oc_js_ensure_stream(bus, &sc), OC_OK);
@@ -116,8 +116,8 @@ Test(jetstream, refused_message_is_redelivered)
     char stream[64], subject[64];
     stream_names(stream, subject, sizeof(stream));
     const char *subjects[] = {subject};
-    struct oc_stream_config sc = {.name = stream, .subjects = subjects, .n_subjects = 1,
-                                  .work_queue = true};
+    struct oc_stream_config sc = {
+        .name = stream, .subjects = subjects, .n_subjects = 1, .work_queue = true};
     cr_assert_eq(oc_js_ensure_stream(bus, &sc), OC_OK);
     cr_assert_eq(publish(bus, subject, "only", NULL), OC_OK);
 

@@ -634,8 +634,8 @@ Test(lead_exports, leads_export_as_csv_and_json_with_what_was_imported)
     th_http(&r, "POST", "/v1/dnc", t.token, dnc_body);
     cr_assert_eq(r.status, 201, "%ld %s", r.status, r.body);
     th_resp_clear(&r);
-    th_httpf(&r, "GET", t.token, NULL, "/v1/campaigns/%s/leads/export?format=json&status=do_not_call",
-        campaign);
+    th_httpf(&r, "GET", t.token, NULL,
+             "/v1/campaigns/%s/leads/export?format=json&status=do_not_call", campaign);
     cr_assert_eq(r.status, 200, "%ld %.300s", r.status, r.body);
     cr_assert_eq(json_array_size(r.json), 1, "%s", r.body);
     cr_assert_str_eq(th_jstr(json_array_get(r.json, 0), "name"), want[5].name);
@@ -649,7 +649,7 @@ Test(lead_exports, leads_export_as_csv_and_json_with_what_was_imported)
     cr_assert_eq(r.status, 400, "%ld %s", r.status, r.body);
     th_resp_clear(&r);
     th_httpf(&r, "GET", t.token, NULL, "/v1/campaigns/%s/leads/export?campaign_id=%s", campaign,
-        campaign);
+             campaign);
     cr_assert_eq(r.status, 400, "%ld %s", r.status, r.body);
     th_resp_clear(&r);
     th_http(&r, "GET", "/v1/campaigns/nope/leads/export", t.token, NULL);
@@ -1195,8 +1195,8 @@ Test(lead_exports, a_do_not_call_file_of_megabytes_streams_in_and_cancels_future
     for (unsigned i = 0; i < BIG_DNC; i++) {
         phone(p, BIG_DNC_BASE + i);
         line++;
-        len += (size_t)snprintf(file + len, cap - len, "Persona %u,+34 %.3s %.3s %.3s,%0300u\n",
-                                i, p, p + 3, p + 6, i);
+        len += (size_t)snprintf(file + len, cap - len, "Persona %u,+34 %.3s %.3s %.3s,%0300u\n", i,
+                                p, p + 3, p + 6, i);
         if (i % 2500 == 1234) {
             line++;
             bad_lines[n_bad++] = line;
@@ -1224,8 +1224,8 @@ Test(lead_exports, a_do_not_call_file_of_megabytes_streams_in_and_cancels_future
     rejected = json_object_get(r.json, "rejected");
     cr_assert_eq(json_array_size(rejected), n_bad, "%.500s", r.body);
     for (size_t i = 0; i < n_bad; i++)
-        cr_assert_eq(jint(json_array_get(rejected, i), "line"), bad_lines[i], "row %zu: %.500s",
-                     i, r.body);
+        cr_assert_eq(jint(json_array_get(rejected, i), "line"), bad_lines[i], "row %zu: %.500s", i,
+                     r.body);
     cr_assert_str_eq(th_jstr(json_array_get(rejected, 0), "code"), "invalid_phone");
     cr_assert_str_eq(th_jstr(json_array_get(rejected, n_bad - 1), "code"), "missing_phone");
     th_resp_clear(&r);
@@ -1240,8 +1240,7 @@ Test(lead_exports, a_do_not_call_file_of_megabytes_streams_in_and_cancels_future
     snprintf(body, sizeof(body), "{\"phone\":\"%s\",\"default_region\":\"ES\"}", p);
     th_http(&r, "POST", "/v1/dnc/check", t.token, body);
     cr_assert_str_eq(th_jstr(json_object_get(r.json, "entry"), "source"), "import", "%s", r.body);
-    cr_assert_str_eq(th_jstr(json_object_get(r.json, "entry"), "reason"), "registro", "%s",
-                     r.body);
+    cr_assert_str_eq(th_jstr(json_object_get(r.json, "entry"), "reason"), "registro", "%s", r.body);
     th_resp_clear(&r);
 
     /* Another tenant's list is its own. */

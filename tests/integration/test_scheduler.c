@@ -27,7 +27,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1255,18 +1254,6 @@ Test(scheduler, pacing_never_exceeds_max_concurrent)
 
 /* ================================================================ two copies */
 
-/* A port nothing listens on now. */
-static int free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
-    socklen_t len = sizeof(a);
-    getsockname(s, (struct sockaddr *)&a, &len);
-    close(s);
-    return ntohs(a.sin_port);
-}
-
 /* Starts another copy of the scheduler binary the stack runs, with extra
  * environment (NAME=value strings, NULL-terminated). */
 static pid_t spawn_scheduler(const char *const *extra, const char *log_name)
@@ -1282,7 +1269,7 @@ static pid_t spawn_scheduler(const char *const *extra, const char *log_name)
     cr_assert(bin[0], "BIN_DIR missing from stack.env");
     char db[512], port[16], log[512];
     snprintf(db, sizeof(db), th_env("OC_PG_URL_BASE"), "oc_scheduler");
-    snprintf(port, sizeof(port), "%d", free_port());
+    snprintf(port, sizeof(port), "%d", th_free_port(SOCK_STREAM, false));
     snprintf(log, sizeof(log), "%s/logs/%s.log", th_env("STACK_DIR"), log_name);
     fflush(NULL);
     pid_t pid = fork();

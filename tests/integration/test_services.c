@@ -154,10 +154,10 @@ Test(services, malformed_request_gets_invalid_and_service_keeps_serving)
                                                (const uint8_t *)natsMsg_GetData(m));
         cr_assert_not_null(rep, "%s answered something that is not an ocpb.Reply", names[i]);
         cr_assert_not_null(rep->status);
-        cr_expect_eq(rep->status->code, OCPB__STATUS_CODE__STATUS_INVALID, "%s: code %d",
-                     names[i], rep->status->code);
-        cr_expect_not_null(strstr(rep->status->message, "malformed"), "%s: message '%s'",
-                           names[i], rep->status->message);
+        cr_expect_eq(rep->status->code, OCPB__STATUS_CODE__STATUS_INVALID, "%s: code %d", names[i],
+                     rep->status->code);
+        cr_expect_not_null(strstr(rep->status->message, "malformed"), "%s: message '%s'", names[i],
+                           rep->status->message);
         ocpb__reply__free_unpacked(rep, NULL);
         natsMsg_Destroy(m);
     }
@@ -165,8 +165,7 @@ Test(services, malformed_request_gets_invalid_and_service_keeps_serving)
     for (int i = 0; i < n; i++) {
         Ocpb__HealthReply *r = NULL;
         char err[256];
-        cr_assert_eq(health(bus, names[i], &r, err, sizeof(err)), OC_OK, "%s: %s", names[i],
-                     err);
+        cr_assert_eq(health(bus, names[i], &r, err, sizeof(err)), OC_OK, "%s: %s", names[i], err);
         ocpb__health_reply__free_unpacked(r, NULL);
     }
     oc_bus_free(bus);
@@ -194,8 +193,7 @@ Test(services, admin_port_serves_healthz_readyz_metrics)
         char *body = NULL;
         cr_expect_eq(admin_get(names[i], "/healthz", &body), 200, "%s /healthz", names[i]);
         free(body);
-        cr_expect_eq(admin_get(names[i], "/readyz", &body), 200, "%s /readyz: %s", names[i],
-                     body);
+        cr_expect_eq(admin_get(names[i], "/readyz", &body), 200, "%s /readyz: %s", names[i], body);
         free(body);
         cr_expect_eq(admin_get(names[i], "/metrics", &body), 200, "%s /metrics", names[i]);
         /* The health requests of the tests above were counted. */
@@ -232,8 +230,8 @@ Test(services, each_role_reaches_only_its_own_schema)
         char sql[256];
         snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s.schema_migrations", schema);
         PGresult *r = PQexec(pg, sql);
-        cr_expect_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s cannot read its own schema: %s",
-                     role, PQerrorMessage(pg));
+        cr_expect_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s cannot read its own schema: %s", role,
+                     PQerrorMessage(pg));
         if (PQresultStatus(r) == PGRES_TUPLES_OK)
             cr_expect_gt(atoi(PQgetvalue(r, 0, 0)), 0, "%s applied no migration", names[i]);
         PQclear(r);
@@ -257,13 +255,13 @@ Test(services, each_role_reaches_only_its_own_schema)
     }
 
     /* Every table with a tenant_id, in every schema, has forced RLS and a policy. */
-    PGresult *r = PQexec(
-        su, "SELECT n.nspname || '.' || c.relname, c.relrowsecurity, c.relforcerowsecurity, "
-            "  (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) "
-            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' "
-            "WHERE c.relkind = 'r' AND c.relpersistence <> 't' "
-            "  AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'");
+    PGresult *r =
+        PQexec(su, "SELECT n.nspname || '.' || c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+                   "  (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) "
+                   "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                   "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' "
+                   "WHERE c.relkind = 'r' AND c.relpersistence <> 't' "
+                   "  AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'");
     cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s", PQerrorMessage(su));
     cr_expect_gt(PQntuples(r), 5, "suspiciously few tenant tables: %d", PQntuples(r));
     for (int k = 0; k < PQntuples(r); k++) {

@@ -18,7 +18,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -48,25 +47,6 @@ static char *voice_uuid(void)
     return id;
 }
 
-/* A UDP (or TCP) port on 127.0.0.1 nobody holds now; even when asked. */
-static int free_port(int type, bool even)
-{
-    for (int tries = 0; tries < 100; tries++) {
-        int fd = socket(AF_INET, type, 0);
-        cr_assert_geq(fd, 0);
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        socklen_t len = sizeof(sa);
-        cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-        cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-        close(fd);
-        int port = ntohs(sa.sin_port);
-        if (!even || port % 2 == 0)
-            return port;
-    }
-    cr_assert_fail("no free port");
-    return 0;
-}
-
 /* Where the repository's files are: the working directory (run-tests.sh
  * runs from the root), else relative to this file. */
 static const char *repo_path(const char *rel, char *out, size_t cap)
@@ -84,9 +64,9 @@ static void sipp_start(struct th_child *c, const char *scenario, int *port)
     char path[512], rel[128], p[16], mp[16];
     snprintf(rel, sizeof(rel), "tests/e2e/sipp/%s", scenario);
     repo_path(rel, path, sizeof(path));
-    *port = free_port(SOCK_DGRAM, false);
+    *port = th_free_port(SOCK_DGRAM, false);
     snprintf(p, sizeof(p), "%d", *port);
-    snprintf(mp, sizeof(mp), "%d", free_port(SOCK_DGRAM, true));
+    snprintf(mp, sizeof(mp), "%d", th_free_port(SOCK_DGRAM, true));
     char *const argv[] = {"sipp", "-sf",       path, "-i", "127.0.0.1", "-p",       p,     "-mp",
                           mp,     "-rtp_echo", "-m", "1",  "-nostdin",  "-timeout", "60s", NULL};
     th_child_start(c, NULL, argv);
@@ -869,69 +849,17 @@ Test(voice, a_job_waits_undialled_while_the_scheduler_cannot_answer, .fini = sch
 
 /* ------------------------------------------------------------ the sandbox carrier */
 
-/* Reads the carrier's results file and returns the line of number (caller frees), or NULL. */
-static char *carrier_result(const char *path, const char *number)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char line[2048];
-    char key[64];
-    char *found = NULL;
-    snprintf(key, sizeof(key), "\"number\":\"%s\"", number);
-    while (fgets(line, sizeof(line), f))
-        if (strstr(line, key)) {
-            free(found);
-            found = strdup(line);
-        }
-    fclose(f);
-    return found;
-}
-
-struct result_arg {
-    const char *path;
-    const char *number;
-};
-
-static bool result_written(void *p)
-{
-    struct result_arg *a = p;
-    char *r = carrier_result(a->path, a->number);
-    free(r);
-    return r != NULL;
-}
-
 Test(voice, the_sandbox_carrier_hears_the_agent_and_the_contact_is_transcribed)
 {
-    char bin[512];
-    const char *build = getenv("BUILD");
-    snprintf(bin, sizeof(bin), "%s/bin/sandbox-carrier", build && *build ? build : "build");
-    cr_assert_eq(access(bin, X_OK), 0, "%s is not built", bin);
-
+    struct th_carrier carrier;
     struct voice v;
     voice_setup(&v);
-    char contacts[128], results[128], env_contacts[192], env_results[192], env_port[64];
-    char env_rtp[64];
-    snprintf(contacts, sizeof(contacts), "/tmp/oc-voice-%d-contacts.conf", (int)getpid());
-    snprintf(results, sizeof(results), "/tmp/oc-voice-%d-results.jsonl", (int)getpid());
-    unlink(results);
-    FILE *f = fopen(contacts, "w");
-    cr_assert_not_null(f);
-    fprintf(f, "+34910000011 answer ring_ms=300 then=wait reply_wait_ms=8000 say: "
-               "Hello, who is calling? | Yes, I am interested. Tell me more. | "
-               "Thursday at ten in the morning works for me.\n");
-    fclose(f);
-    int port = free_port(SOCK_DGRAM, false);
-    int rtp = free_port(SOCK_DGRAM, true);
-    snprintf(env_contacts, sizeof(env_contacts), "SANDBOX_CONTACTS=%s", contacts);
-    snprintf(env_results, sizeof(env_results), "SANDBOX_RESULTS=%s", results);
-    snprintf(env_port, sizeof(env_port), "SANDBOX_SIP_PORT=%d", port);
-    snprintf(env_rtp, sizeof(env_rtp), "SANDBOX_RTP_PORTS=%d-%d", rtp, rtp + 20);
-    char *const argv[] = {"env", env_contacts, env_results, env_port, env_rtp, bin, NULL};
-    th_child_start(&v.peer, NULL, argv);
+    th_carrier_start(&carrier, "+34910000011 answer ring_ms=300 then=wait reply_wait_ms=8000 say: "
+                               "Hello, who is calling? | Yes, I am interested. Tell me more. | "
+                               "Thursday at ten in the morning works for me.\n");
+    v.peer = carrier.child; /* stopped by voice_teardown if the test fails */
     v.peer_started = true;
-    cr_assert(th_wait_udp_bound(port, 10000), "the carrier is not listening on %d (log %s)", port,
-              v.peer.log);
+    int port = carrier.port;
     v.number_id = create_number(&v, port);
 
     struct job_opts o = {.phone = "+34910000011", .trunk_port = port};
@@ -961,20 +889,16 @@ Test(voice, the_sandbox_carrier_hears_the_agent_and_the_contact_is_transcribed)
     cr_assert_geq(contact_words, 2, "with the words speech-to-text made of it");
 
     /* The carrier heard the agent, and says so once the call is over. */
-    struct result_arg ra = {results, "+34910000011"};
-    cr_assert(th_wait_until(result_written, &ra, 5000), "the carrier wrote no result");
-    char *r = carrier_result(results, "+34910000011");
+    struct th_carrier_arg ra = {carrier.results, "+34910000011"};
+    cr_assert(th_wait_until(th_carrier_wrote, &ra, 5000), "the carrier wrote no result");
+    char *r = th_carrier_result(carrier.results, "+34910000011");
     cr_assert_not_null(strstr(r, "\"heard_speech\":true"), "%s", r);
     cr_assert_not_null(strstr(r, "\"lines_said\":3"), "%s", r);
     cr_assert_not_null(strstr(r, "\"ended_by\":\"agent\""), "%s", r);
     free(r);
 
-    kill(v.peer.pid, SIGTERM);
-    cr_assert_eq(th_child_wait(&v.peer, 5000), 0, "the carrier stopped cleanly (log %s)",
-                 v.peer.log);
     v.peer_started = false;
-    unlink(contacts);
-    unlink(results);
+    th_carrier_stop(&carrier);
     free(call_id);
     voice_teardown(&v);
 }
